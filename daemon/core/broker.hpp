@@ -1,0 +1,111 @@
+#pragma once
+// The pure core of notify-brokerd: events and time in, upstream messages out.
+// No I/O, no clock of its own: every call takes `now` (CLOCK_MONOTONIC, which is
+// what std::chrono::steady_clock is on Linux), so tests drive it with a fake clock.
+// Thread-safety: none; the shell calls it from the loop thread only.
+//
+// CONTRACT between core and shell (daemon/shell): the shell
+//  - parses each datagram with proto::Message::parse, resolves the sender's unit
+//    from /proc/PID/cgroup, and calls on_message();
+//  - calls on_process_exited() when a pidfd it watches fires, and
+//    on_bus_peer_gone() when a D-Bus caller leaves the bus;
+//  - arms one timer for next_deadline() and calls on_tick() when it fires;
+//  - after every call, drains take_outbox() and sends each payload upstream;
+//  - on SIGTERM calls request_stop(); on SIGHUP begin_reload(), then
+//    finish_reload() with the new config or the reason it was rejected.
+
+#include "broker_config.hpp"
+#include "worker_info.hpp"
+
+#include <nb/proto/message.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace nb::core {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+
+/// Kernel-checked (socket) or bus-checked (D-Bus) identity of one sender.
+struct Sender {
+    Source source = Source::socket;
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string unit;     ///< systemd unit from the cgroup, empty if none
+    std::string bus_name; ///< unique D-Bus name (":1.42") for Source::dbus
+};
+
+/// Why a message was not applied. The shell counts and logs (rate-limited).
+enum class Verdict {
+    accepted,
+    forbidden_key,     ///< MAINPID, FDSTORE, NOTIFYACCESS, ... (DESIGN.md §3)
+    unauthorised,      ///< no allow rule matches the sender
+    name_denied,       ///< the rule does not allow the claimed X_WORKER name
+    invalid_name,      ///< X_WORKER is empty, too long or has characters we refuse
+    rate_limited,      ///< the sender's token bucket is empty
+    too_many_workers,  ///< max_workers reached
+    stopping,          ///< the broker is stopping and takes nothing new
+};
+[[nodiscard]] std::string_view to_string(Verdict) noexcept;
+
+enum class BrokerState { starting, ready, degraded, reloading, stopping };
+[[nodiscard]] std::string_view to_string(BrokerState) noexcept;
+
+struct Counts {
+    unsigned ready = 0;    ///< ready workers in required groups
+    unsigned expected = 0; ///< sum of expected counts of required groups
+    unsigned known = 0;    ///< workers the broker tracks (all groups)
+};
+
+/// The broker's own systemd context, read from the environment by the shell.
+struct UpstreamContext {
+    std::chrono::microseconds watchdog{0}; ///< our WATCHDOG_USEC if sd_watchdog_enabled
+};
+
+class Broker {
+public:
+    Broker(BrokerConfig config, UpstreamContext upstream, TimePoint now);
+    ~Broker();
+    Broker(const Broker&) = delete;
+    Broker& operator=(const Broker&) = delete;
+
+    // --- events in -------------------------------------------------------
+    Verdict on_message(const Sender& sender, const proto::Message& message, TimePoint now);
+    void on_process_exited(pid_t pid, TimePoint now);
+    void on_bus_peer_gone(std::string_view bus_name, TimePoint now);
+    void on_tick(TimePoint now);
+    void request_stop(TimePoint now);
+    void begin_reload(TimePoint now);
+    /// new_config empty: the reload failed for `error`; the old config stays.
+    void finish_reload(std::optional<BrokerConfig> new_config, std::string error, TimePoint now);
+
+    // --- messages out ----------------------------------------------------
+    /// Serialized upstream datagrams ("READY=1\nSTATUS=..."), oldest first.
+    [[nodiscard]] std::vector<std::string> take_outbox();
+    /// When on_tick() must be called next; empty = nothing pending.
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const;
+
+    // --- state (for D-Bus and the CLI) -----------------------------------
+    [[nodiscard]] BrokerState state() const noexcept;
+    [[nodiscard]] Counts counts() const noexcept;
+    [[nodiscard]] std::string status_text() const;
+    [[nodiscard]] std::vector<WorkerInfo> workers(TimePoint now) const;
+    /// Grows by one on every observable change (state, counts, status, table):
+    /// the D-Bus layer coalesces PropertiesChanged on it.
+    [[nodiscard]] std::uint64_t generation() const noexcept;
+    [[nodiscard]] const BrokerConfig& config() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace nb::core

@@ -1,0 +1,84 @@
+#pragma once
+// The sd_notify message model: a datagram parsed under systemd's rules into an
+// ordered list of KEY=VALUE assignments, with typed accessors for the keys
+// systemd knows. Pure code: no I/O, no allocation beyond the message itself.
+// Thread-safety: Message is a value type; const member functions may be called
+// concurrently.
+
+#include <nb/proto/result.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace nb::proto {
+
+/// systemd's receive buffer: a datagram of this many bytes or more is dropped whole.
+inline constexpr std::size_t max_datagram_size = 4096;
+
+struct Assignment {
+    std::string key;
+    std::string value;
+    bool operator==(const Assignment&) const = default;
+};
+
+enum class WatchdogKind { ping, trigger };
+enum class NotifyAccess { none, main, exec, all };
+
+class Message {
+public:
+    /// Parses one datagram. Errors (each message names the key or line and why):
+    /// empty, >= max_datagram_size bytes, an embedded NUL, a non-empty line that is
+    /// not KEY=VALUE with KEY a valid environment name, and a known key whose value
+    /// is out of range (e.g. "READY=2", "WATCHDOG=maybe", STATUS not UTF-8).
+    /// Lines are split on '\n'; empty lines are skipped; the first occurrence of
+    /// a key wins and later ones are ignored.
+    static Result<Message> parse(std::string_view datagram);
+
+    /// The assignments in datagram order, without later duplicates.
+    [[nodiscard]] const std::vector<Assignment>& assignments() const noexcept {
+        return assignments_;
+    }
+    [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const noexcept;
+    [[nodiscard]] bool contains(std::string_view key) const noexcept { return get(key).has_value(); }
+
+    // Typed accessors for the keys systemd knows; values were validated by parse().
+    [[nodiscard]] bool ready() const noexcept;          // READY=1
+    [[nodiscard]] bool reloading() const noexcept;      // RELOADING=1
+    [[nodiscard]] bool stopping() const noexcept;       // STOPPING=1
+    [[nodiscard]] bool barrier() const noexcept;        // BARRIER=1
+    [[nodiscard]] bool fdstore() const noexcept;        // FDSTORE=1
+    [[nodiscard]] bool fdstore_remove() const noexcept; // FDSTOREREMOVE=1
+    [[nodiscard]] bool fdpoll_disabled() const noexcept; // FDPOLL=0
+    [[nodiscard]] std::optional<std::string_view> status() const noexcept;    // STATUS=
+    [[nodiscard]] std::optional<int> errno_value() const noexcept;            // ERRNO=
+    [[nodiscard]] std::optional<std::string_view> bus_error() const noexcept; // BUSERROR=
+    [[nodiscard]] std::optional<int> exit_status() const noexcept;            // EXIT_STATUS=
+    [[nodiscard]] std::optional<pid_t> mainpid() const noexcept;              // MAINPID=
+    [[nodiscard]] std::optional<std::uint64_t> monotonic_usec() const noexcept;
+    [[nodiscard]] std::optional<std::uint64_t> watchdog_usec() const noexcept;
+    [[nodiscard]] std::optional<std::uint64_t> extend_timeout_usec() const noexcept;
+    [[nodiscard]] std::optional<WatchdogKind> watchdog() const noexcept; // WATCHDOG=1|trigger
+    [[nodiscard]] std::optional<std::string_view> fdname() const noexcept;
+    [[nodiscard]] std::optional<NotifyAccess> notify_access() const noexcept;
+
+private:
+    std::vector<Assignment> assignments_;
+};
+
+/// Serializes assignments as "K=V\nK=V" (no trailing newline, like sd_notify
+/// callers usually send). Errors: a key that is not a valid environment name, a
+/// value containing '\n' or NUL (a value can never become a new line or key),
+/// a result of max_datagram_size bytes or more.
+Result<std::string> serialize(std::span<const Assignment> assignments);
+
+/// True for a valid environment-variable name: [A-Za-z_][A-Za-z0-9_]*.
+[[nodiscard]] bool is_valid_key(std::string_view key) noexcept;
+
+} // namespace nb::proto

@@ -1,0 +1,43 @@
+#pragma once
+// NOTIFY_SOCKET address parsing under systemd's rules. Pure code: builds the
+// sockaddr but opens nothing.
+
+#include <nb/proto/result.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+namespace nb::proto {
+
+struct NotifyAddress {
+    enum class Kind { unix_path, unix_abstract, vsock };
+    /// vsock: leaves the socket type to the client (systemd tries DGRAM then
+    /// falls back to SEQPACKET); the vsock-TYPE: forms fix it.
+    enum class VsockType { unspecified, stream, dgram, seqpacket };
+
+    Kind kind = Kind::unix_path;
+    std::string path; ///< unix_path: the path; unix_abstract: the name without '@'
+    std::uint32_t cid = 0;
+    std::uint32_t port = 0;
+    VsockType vsock_type = VsockType::unspecified;
+
+    /// Errors: empty, relative path, too long for sockaddr_un, bad vsock
+    /// CID/PORT, any other form. Messages quote the offending value.
+    static Result<NotifyAddress> parse(std::string_view text);
+
+    /// The AF_UNIX address and its length (abstract: leading NUL, no trailing
+    /// NUL counted). Precondition: kind != vsock.
+    [[nodiscard]] socklen_t to_sockaddr_un(sockaddr_un& out) const noexcept;
+
+    /// The SOCK_* type a client should use (SOCK_DGRAM for unix and plain vsock).
+    [[nodiscard]] int socket_type() const noexcept;
+
+    /// Back to the NOTIFY_SOCKET text form.
+    [[nodiscard]] std::string to_string() const;
+};
+
+} // namespace nb::proto
