@@ -1,0 +1,72 @@
+#pragma once
+// notify-brokerd on D-Bus: the org.notifybroker.Broker1 object, run by sdbus-c++
+// on the broker's own libuv loop (no second thread).
+//
+// CONTRACT with the shell (daemon/shell, main.cpp):
+//  - construct one BusService after the Broker, on the loop thread. It connects to
+//    settings.bus ("system", "session", "none" or an address such as
+//    "unix:path=/run/x"), claims settings.name and exports the object. A bus that
+//    is absent, refuses the name, or goes away later is logged and leaves the
+//    service idle: the socket side never stops because of D-Bus.
+//  - D-Bus method calls reach the Broker from inside the loop; after each one that
+//    was accepted, BusService calls `after_change` so the shell drains
+//    take_outbox() and re-arms its next_deadline() timer.
+//  - call notify_changed() after every other Broker event (datagram, tick, process
+//    exit, reload): PropertiesChanged is emitted when generation() moved,
+//    coalesced at the broker's status_interval with a trailing flush.
+//  - call close() before stopping the loop, then run the loop once more so the
+//    libuv handles finish closing (uv_loop_close() == 0 afterwards). The
+//    destructor calls close() too.
+// Thread-safety: every call from the loop thread only.
+
+#include "core/broker.hpp"
+#include "shell/daemon_settings.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <uv.h>
+
+namespace nb::dbus {
+
+/// Where BusService logs: priority as syslog (3 err ... 7 debug). Empty = stderr with
+/// the "<N>" prefix journald reads.
+using LogFn = std::function<void(daemon::LogLevel level, std::string_view message)>;
+
+struct BusHooks {
+    /// The shell's clock (steady_clock::now in the daemon, a fake in tests).
+    std::function<core::TimePoint()> now;
+    /// Called after a D-Bus call changed the Broker: drain the outbox, re-arm the timer.
+    std::function<void()> after_change;
+    LogFn log;
+};
+
+class BusService {
+public:
+    /// Never throws for bus trouble (logged; connected() is false). Throws
+    /// std::bad_alloc, and std::invalid_argument if a hook other than log is empty.
+    BusService(uv_loop_t* loop, core::Broker& broker, const daemon::BusSettings& settings,
+               BusHooks hooks);
+    ~BusService();
+    BusService(const BusService&) = delete;
+    BusService& operator=(const BusService&) = delete;
+
+    /// The Broker may have changed: emit PropertiesChanged (rate-limited) if it did.
+    void notify_changed() noexcept;
+    /// Releases the name, unexports the object, closes the bus and starts closing
+    /// the libuv handles. Idempotent.
+    void close() noexcept;
+
+    /// True while connected to a bus and owning the name.
+    [[nodiscard]] bool connected() const noexcept;
+    /// Our unique name on the bus (":1.42"), empty when not connected.
+    [[nodiscard]] std::string unique_name() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace nb::dbus
