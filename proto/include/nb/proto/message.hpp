@@ -34,28 +34,36 @@ enum class NotifyAccess { none, main, exec, all };
 class Message {
 public:
     /// Parses one datagram. Errors (each message names the key or line and why):
-    /// empty, >= max_datagram_size bytes, an embedded NUL, a non-empty line that is
-    /// not KEY=VALUE with KEY a valid environment name, and a known key whose value
-    /// is out of range (e.g. "READY=2", "WATCHDOG=maybe", STATUS not UTF-8).
-    /// Lines are split on '\n'; empty lines are skipped; the first occurrence of
-    /// a key wins and later ones are ignored.
+    /// empty (or only newlines), >= max_datagram_size bytes, an embedded NUL, a
+    /// non-empty line that is not KEY=VALUE with KEY a valid environment name, and
+    /// a known key whose value is out of range ("READY: must be \"1\", got \"2\"",
+    /// "WATCHDOG=maybe", STATUS not UTF-8). Lines are split on '\n' and, like
+    /// systemd's strv_split_newlines(), on '\r'; empty lines are skipped; the first
+    /// occurrence of a key wins and later ones are ignored (not even validated).
     static Result<Message> parse(std::string_view datagram);
+
+    /// Builds a message from assignments made in code (e.g. a D-Bus call), under
+    /// the same rules as parse(): check_assignment() on each, first key wins.
+    /// Errors: no assignments, or the first check_assignment() error.
+    static Result<Message> from_assignments(std::span<const Assignment> assignments);
 
     /// The assignments in datagram order, without later duplicates.
     [[nodiscard]] const std::vector<Assignment>& assignments() const noexcept {
         return assignments_;
     }
     [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const noexcept;
-    [[nodiscard]] bool contains(std::string_view key) const noexcept { return get(key).has_value(); }
+    [[nodiscard]] bool contains(std::string_view key) const noexcept {
+        return get(key).has_value();
+    }
 
     // Typed accessors for the keys systemd knows; values were validated by parse().
-    [[nodiscard]] bool ready() const noexcept;          // READY=1
-    [[nodiscard]] bool reloading() const noexcept;      // RELOADING=1
-    [[nodiscard]] bool stopping() const noexcept;       // STOPPING=1
-    [[nodiscard]] bool barrier() const noexcept;        // BARRIER=1
-    [[nodiscard]] bool fdstore() const noexcept;        // FDSTORE=1
-    [[nodiscard]] bool fdstore_remove() const noexcept; // FDSTOREREMOVE=1
-    [[nodiscard]] bool fdpoll_disabled() const noexcept; // FDPOLL=0
+    [[nodiscard]] bool ready() const noexcept;                                // READY=1
+    [[nodiscard]] bool reloading() const noexcept;                            // RELOADING=1
+    [[nodiscard]] bool stopping() const noexcept;                             // STOPPING=1
+    [[nodiscard]] bool barrier() const noexcept;                              // BARRIER=1
+    [[nodiscard]] bool fdstore() const noexcept;                              // FDSTORE=1
+    [[nodiscard]] bool fdstore_remove() const noexcept;                       // FDSTOREREMOVE=1
+    [[nodiscard]] bool fdpoll_disabled() const noexcept;                      // FDPOLL=0
     [[nodiscard]] std::optional<std::string_view> status() const noexcept;    // STATUS=
     [[nodiscard]] std::optional<int> errno_value() const noexcept;            // ERRNO=
     [[nodiscard]] std::optional<std::string_view> bus_error() const noexcept; // BUSERROR=
@@ -68,14 +76,21 @@ public:
     [[nodiscard]] std::optional<std::string_view> fdname() const noexcept;
     [[nodiscard]] std::optional<NotifyAccess> notify_access() const noexcept;
 
+    bool operator==(const Message&) const = default;
+
 private:
     std::vector<Assignment> assignments_;
 };
 
+/// Checks one assignment as parse() would: a valid key, no '\n', '\r' or NUL in
+/// the value, and the value rule of a known key. Errors name the key and why.
+Status check_assignment(const Assignment& assignment);
+
 /// Serializes assignments as "K=V\nK=V" (no trailing newline, like sd_notify
-/// callers usually send). Errors: a key that is not a valid environment name, a
-/// value containing '\n' or NUL (a value can never become a new line or key),
-/// a result of max_datagram_size bytes or more.
+/// callers usually send). Errors: no assignments, a key that is not a valid
+/// environment name, a value containing '\n', '\r' (systemd splits on both) or
+/// NUL (a value can never become a new line or key), a result of
+/// max_datagram_size bytes or more. Values of known keys are not re-checked.
 Result<std::string> serialize(std::span<const Assignment> assignments);
 
 /// True for a valid environment-variable name: [A-Za-z_][A-Za-z0-9_]*.

@@ -25,8 +25,13 @@ struct NotifyAddress {
     std::uint32_t port = 0;
     VsockType vsock_type = VsockType::unspecified;
 
-    /// Errors: empty, relative path, too long for sockaddr_un, bad vsock
-    /// CID/PORT, any other form. Messages quote the offending value.
+    /// Errors: empty, relative path, a lone "/" or "@", a NUL byte, longer than
+    /// 107 bytes (sockaddr_un with its trailing NUL), bad vsock CID/PORT (CID
+    /// empty or VMADDR_CID_ANY, PORT VMADDR_PORT_ANY), any other form. CID may be
+    /// a number or hypervisor|local|host. Messages quote the offending value.
+    /// Note: systemd 252's own sd_notify() accepts only the unix forms (it
+    /// returns -EINVAL for "vsock:2:5"); later systemd added the vsock forms,
+    /// which we accept so a broker inside a VM can relay to its host.
     static Result<NotifyAddress> parse(std::string_view text);
 
     /// The AF_UNIX address and its length (abstract: leading NUL, no trailing
@@ -36,8 +41,11 @@ struct NotifyAddress {
     /// The SOCK_* type a client should use (SOCK_DGRAM for unix and plain vsock).
     [[nodiscard]] int socket_type() const noexcept;
 
-    /// Back to the NOTIFY_SOCKET text form.
+    /// Back to the NOTIFY_SOCKET text form (vsock CIDs as numbers), so that
+    /// parse(to_string()) == *this.
     [[nodiscard]] std::string to_string() const;
+
+    bool operator==(const NotifyAddress&) const = default;
 };
 
 } // namespace nb::proto

@@ -1,0 +1,44 @@
+#include "quote.hpp"
+
+namespace nb::proto::detail {
+
+std::string quote(std::string_view text, std::size_t limit) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = "\"";
+    const std::size_t shown = text.size() < limit ? text.size() : limit;
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        switch (byte) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (byte >= 0x20 && byte < 0x7F) {
+                out += static_cast<char>(byte);
+            } else {
+                out += "\\x";
+                out += hex[byte >> 4];
+                out += hex[byte & 0xF];
+            }
+        }
+    }
+    out += '"';
+    if (shown < text.size()) {
+        out += "...";
+    }
+    return out;
+}
+
+} // namespace nb::proto::detail
