@@ -1,0 +1,108 @@
+#include "config_writer.hpp"
+
+#include "duration.hpp"
+#include "value_parsers.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace nb::config {
+namespace {
+
+// A TOML basic string: quotes, backslashes and control characters escaped, so
+// that any value (a status format, an odd path) survives the round trip.
+std::string quote(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+            out += escaped;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+std::string quote_list(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i)
+        out += (i == 0 ? "" : ", ") + quote(items[i]);
+    return out + "]";
+}
+
+const char* boolean(bool value) {
+    return value ? "true" : "false";
+}
+
+} // namespace
+
+std::string render_config(const daemon::DaemonSettings& settings) {
+    const core::BrokerConfig& broker = settings.broker;
+    std::ostringstream out;
+    out << "# Effective configuration of notify-brokerd";
+    if (settings.config_path)
+        out << " (from " << *settings.config_path << " and the command line)";
+    out << ".\n\n[broker]\n";
+    out << "socket = " << quote(settings.socket.path) << '\n';
+    out << "socket_mode = " << quote(format_mode(settings.socket.mode)) << '\n';
+    if (settings.socket.group)
+        out << "socket_group = " << *settings.socket.group << '\n';
+    out << "receive_buffer = " << settings.socket.receive_buffer << '\n';
+    out << "log_level = " << quote(to_string(settings.log_level)) << '\n';
+    out << "max_workers = " << broker.max_workers << '\n';
+    out << "max_status_length = " << broker.max_status_length << '\n';
+    out << "status_interval = " << quote(format_duration(broker.status_interval)) << '\n';
+    out << "status_format = " << quote(broker.status_format) << '\n';
+    out << "watchdog_trigger = " << boolean(broker.watchdog_trigger) << '\n';
+    out << "extend_timeout = " << quote(format_duration(broker.extend_timeout)) << '\n';
+
+    out << "\n[dbus]\n";
+    out << "bus = " << quote(settings.bus.bus) << '\n';
+    out << "name = " << quote(settings.bus.name) << '\n';
+
+    out << "\n[rate_limit]\n";
+    out << "burst = " << broker.rate_limit.burst << '\n';
+    out << "per_second = " << broker.rate_limit.per_second << '\n';
+
+    if (!settings.spawn.command.empty()) {
+        out << "\n[spawn]\n";
+        out << "command = " << quote_list(settings.spawn.command) << '\n';
+        out << "workers = " << settings.spawn.copies << '\n';
+    }
+
+    for (const core::GroupConfig& group : broker.groups) {
+        out << "\n[[group]]\n";
+        out << "name = " << quote(group.name) << '\n';
+        out << "expect = " << group.expected << '\n';
+        out << "required = " << boolean(group.required) << '\n';
+        if (group.min_ready)
+            out << "min_ready = " << *group.min_ready << '\n';
+        out << "match = " << quote_list(group.match) << '\n';
+        out << "start_timeout = " << quote(format_duration(group.start_timeout)) << '\n';
+        out << "watchdog = " << quote(format_duration(group.watchdog)) << '\n';
+    }
+
+    for (const core::AllowRule& rule : broker.allow) {
+        out << "\n[[allow]]\n";
+        if (rule.uid)
+            out << "uid = " << *rule.uid << '\n';
+        if (rule.gid)
+            out << "gid = " << *rule.gid << '\n';
+        if (rule.unit)
+            out << "unit = " << quote(*rule.unit) << '\n';
+        out << "names = " << quote_list(rule.names) << '\n';
+    }
+    return out.str();
+}
+
+} // namespace nb::config
