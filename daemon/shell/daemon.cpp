@@ -1,0 +1,168 @@
+#include "daemon.hpp"
+
+#include "logger.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <string>
+
+namespace nb::daemon {
+namespace {
+
+core::TimePoint now() noexcept {
+    return std::chrono::steady_clock::now();
+}
+
+} // namespace
+
+Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket socket,
+               Upstream upstream, core::UpstreamContext context, Hooks hooks)
+    : loop_(loop)
+    , hooks_(std::move(hooks))
+    , socket_(std::move(socket))
+    , upstream_(std::move(upstream))
+    , broker_(std::make_unique<core::Broker>(settings.broker, context, now()))
+    , processes_(loop, [this](pid_t pid) { on_process_exited(pid); }) {
+    DatagramDispatcher::Hooks dispatch_hooks;
+    dispatch_hooks.flush = [this] {
+        after_event();
+    };
+    dispatch_hooks.is_spawned = hooks_.is_spawned;
+    dispatcher_ =
+        std::make_unique<DatagramDispatcher>(*broker_, processes_, drops_, dispatch_hooks);
+    reader_ = std::make_unique<SocketReader>(loop, socket_.fd(),
+                                             [this](std::span<ReceivedDatagram> batch) {
+                                                 dispatcher_->dispatch(batch);
+                                                 after_event();
+                                             });
+    timer_ = std::make_unique<DeadlineTimer>(loop, [this] { on_timer(); });
+}
+
+Daemon::~Daemon() {
+    close();
+}
+
+void Daemon::start() {
+    reader_->start();
+    for (const int signum : {SIGTERM, SIGINT, SIGHUP}) {
+        signals_.push_back(std::make_unique<SignalWatcher>(
+            loop_, signum, [this](int received) { on_signal(received); }));
+    }
+    log(LogLevel::info, "listening on " + socket_.address() +
+                            (socket_.passes_pidfd() ? " (SCM_PIDFD)" : " (no SCM_PIDFD)") +
+                            ", receive buffer " + std::to_string(socket_.receive_buffer()) +
+                            ", upstream " +
+                            (upstream_.has_socket() ? upstream_.address() : "none (logged)"));
+    // The core may already have something to say (an initial STATUS, a watchdog deadline).
+    after_event();
+}
+
+void Daemon::after_event() noexcept {
+    if (closed_) {
+        return;
+    }
+    try {
+        for (const auto& payload : broker_->take_outbox()) {
+            upstream_.send(payload);
+        }
+        timer_->arm(broker_->next_deadline());
+        if (hooks_.changed) {
+            hooks_.changed();
+        }
+    } catch (...) {
+        log(LogLevel::err, "draining the outbox failed (out of memory)");
+    }
+}
+
+void Daemon::on_timer() noexcept {
+    broker_->on_tick(now());
+    after_event();
+}
+
+void Daemon::on_process_exited(pid_t pid) noexcept {
+    broker_->on_process_exited(pid, now());
+    after_event();
+}
+
+void Daemon::on_signal(int signum) noexcept {
+    if (signum == SIGHUP) {
+        reload();
+        return;
+    }
+    request_stop(signum);
+}
+
+void Daemon::request_stop(int signum) noexcept {
+    if (closed_) {
+        return;
+    }
+    if (stopping_) {
+        if (!hooks_.stop_requested) {
+            close();
+        } else {
+            hooks_.stop_requested(signum); // spawn mode: forward again
+        }
+        return;
+    }
+    stopping_ = true;
+    log(LogLevel::notice, std::string("stopping on signal ") + ::strsignal(signum));
+    broker_->request_stop(now());
+    after_event();
+    if (hooks_.stop_requested) {
+        hooks_.stop_requested(signum);
+    } else {
+        close();
+    }
+}
+
+void Daemon::reload() noexcept {
+    if (closed_ || stopping_) {
+        return;
+    }
+    log(LogLevel::notice, "reloading configuration");
+    broker_->begin_reload(now());
+    after_event();
+    try {
+        auto settings =
+            hooks_.reload
+                ? hooks_.reload()
+                : proto::Result<DaemonSettings>(proto::Error{"no configuration source to reload"});
+        if (settings) {
+            set_log_level(settings->log_level);
+            broker_->finish_reload(std::move(settings->broker), {}, now());
+            log(LogLevel::notice, "configuration reloaded");
+        } else {
+            log(LogLevel::err,
+                "reload failed, keeping the old configuration: " + settings.error().message);
+            broker_->finish_reload(std::nullopt, settings.error().message, now());
+        }
+    } catch (...) {
+        broker_->finish_reload(std::nullopt, "reload failed (out of memory)", now());
+    }
+    after_event();
+}
+
+void Daemon::close() noexcept {
+    if (closed_) {
+        return;
+    }
+    // A last flush: whatever the core still holds (a trailing STATUS) goes out.
+    after_event();
+    closed_ = true;
+    if (hooks_.closing) {
+        hooks_.closing();
+    }
+    reader_->close();
+    timer_->close();
+    for (auto& signal : signals_) {
+        signal->close();
+    }
+    processes_.close();
+    log(LogLevel::info, "received " + std::to_string(dispatcher_->received()) +
+                            " datagrams, accepted " + std::to_string(dispatcher_->accepted()) +
+                            ", dropped: " + drops_.summary() + "; sent upstream " +
+                            std::to_string(upstream_.sent()));
+}
+
+} // namespace nb::daemon

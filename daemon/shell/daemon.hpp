@@ -1,0 +1,97 @@
+#pragma once
+// The I/O shell of notify-brokerd around the pure core: it owns the worker
+// socket reader, the pidfd watchers, the deadline timer, the signal watchers
+// and the upstream notifier, and after every event drains the core's outbox
+// upstream and re-arms the timer. D-Bus and spawn mode plug in through hooks.
+// Thread-safety: everything on the loop thread.
+
+#include "core/broker.hpp"
+#include "daemon_settings.hpp"
+#include "datagram_dispatcher.hpp"
+#include "deadline_timer.hpp"
+#include "drop_log.hpp"
+#include "process_watcher.hpp"
+#include "signal_watcher.hpp"
+#include "socket_reader.hpp"
+#include "upstream.hpp"
+#include "worker_socket.hpp"
+
+#include <nb/proto/result.hpp>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace nb::daemon {
+
+class Daemon {
+public:
+    /// Re-reads the configuration for SIGHUP (config file + command line).
+    using ReloadFn = std::function<proto::Result<DaemonSettings>()>;
+
+    struct Hooks {
+        ReloadFn reload;
+        /// After every Broker event (D-Bus: PropertiesChanged). May be empty.
+        std::function<void()> changed;
+        /// True for a pid spawn mode started. May be empty.
+        std::function<bool(pid_t)> is_spawned;
+        /// SIGTERM/SIGINT after the core was told to stop and STOPPING=1 was sent.
+        /// Empty: close() at once. Spawn mode forwards the signal and calls
+        /// close() when its children have exited.
+        std::function<void(int signum)> stop_requested;
+        /// Called by close(), before the shell's own handles close (D-Bus close()).
+        std::function<void()> closing;
+    };
+
+    /// Builds the core and every watcher on loop. Throws std::runtime_error when
+    /// libuv refuses a handle, std::bad_alloc.
+    Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket socket, Upstream upstream,
+           core::UpstreamContext context, Hooks hooks);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    /// Starts reading the socket and watching signals. Throws std::runtime_error.
+    void start();
+
+    /// Drains the outbox upstream, re-arms the timer, tells `changed`. Call after
+    /// every Broker event that did not come through the shell (D-Bus).
+    void after_event() noexcept;
+
+    /// As SIGTERM: core.request_stop(), STOPPING=1 upstream, then hooks.stop_requested.
+    void request_stop(int signum = 15) noexcept;
+    /// As SIGHUP: RELOADING=1, re-read the config, apply it or keep the old one.
+    void reload() noexcept;
+
+    /// Closes every handle the shell owns (asynchronously: run the loop once
+    /// more) and unlinks the socket it created. Idempotent.
+    void close() noexcept;
+    [[nodiscard]] bool closed() const noexcept { return closed_; }
+
+    [[nodiscard]] core::Broker& broker() noexcept { return *broker_; }
+    [[nodiscard]] const WorkerSocket& socket() const noexcept { return socket_; }
+    [[nodiscard]] const DropLog& drops() const noexcept { return drops_; }
+    [[nodiscard]] const DatagramDispatcher& dispatcher() const noexcept { return *dispatcher_; }
+    [[nodiscard]] const Upstream& upstream() const noexcept { return upstream_; }
+
+private:
+    void on_signal(int signum) noexcept;
+    void on_process_exited(pid_t pid) noexcept;
+    void on_timer() noexcept;
+
+    uv_loop_t* loop_;
+    Hooks hooks_;
+    WorkerSocket socket_;
+    Upstream upstream_;
+    DropLog drops_;
+    std::unique_ptr<core::Broker> broker_;
+    ProcessWatcher processes_;
+    std::unique_ptr<DatagramDispatcher> dispatcher_;
+    std::unique_ptr<SocketReader> reader_;
+    std::unique_ptr<DeadlineTimer> timer_;
+    std::vector<std::unique_ptr<SignalWatcher>> signals_;
+    bool stopping_ = false;
+    bool closed_ = false;
+};
+
+} // namespace nb::daemon

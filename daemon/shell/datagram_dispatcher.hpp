@@ -1,0 +1,53 @@
+#pragma once
+// Turns received datagrams into core events, in order: size and control-data
+// checks, parsing, BARRIER=1, attribution (credentials, pidfd, unit), the core's
+// verdict, and process watching for accepted senders. Every fd that came with a
+// datagram is closed here; a barrier's fd only once everything before it in the
+// batch has been applied and the resulting upstream messages have been sent.
+// Thread-safety: the loop thread only.
+
+#include "core/broker.hpp"
+#include "datagram_batch.hpp"
+#include "drop_log.hpp"
+#include "process_watcher.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <span>
+
+namespace nb::daemon {
+
+class DatagramDispatcher {
+public:
+    struct Hooks {
+        /// Drain the core's outbox upstream (before a barrier is released).
+        std::function<void()> flush;
+        /// True for a pid that spawn mode started (Source::spawned). May be empty.
+        std::function<bool(pid_t)> is_spawned;
+    };
+
+    DatagramDispatcher(core::Broker& broker, ProcessWatcher& processes, DropLog& drops,
+                       Hooks hooks);
+
+    /// Applies the datagrams of one batch, oldest first. Never throws (a
+    /// std::bad_alloc drops the datagram).
+    void dispatch(std::span<ReceivedDatagram> datagrams) noexcept;
+
+    [[nodiscard]] std::uint64_t received() const noexcept { return received_; }
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return accepted_; }
+    [[nodiscard]] std::uint64_t barriers() const noexcept { return barriers_; }
+
+private:
+    void dispatch_one(ReceivedDatagram& datagram, core::TimePoint now);
+    void apply(ReceivedDatagram& datagram, const proto::Message& message, core::TimePoint now);
+
+    core::Broker& broker_;
+    ProcessWatcher& processes_;
+    DropLog& drops_;
+    Hooks hooks_;
+    std::uint64_t received_ = 0;
+    std::uint64_t accepted_ = 0;
+    std::uint64_t barriers_ = 0;
+};
+
+} // namespace nb::daemon

@@ -1,0 +1,166 @@
+// notify-brokerd: parse the command line, build the shell around the core on
+// one libuv loop, run it, exit cleanly (0; in spawn mode the child's status).
+
+#include "config/command_line.hpp"
+#include "config/config_writer.hpp"
+#include "daemon.hpp"
+#include "logger.hpp"
+#include "socket_activation.hpp"
+#include "upstream.hpp"
+#include "worker_socket.hpp"
+
+#ifdef NB_HAVE_DBUS
+#include "dbus/bus_service.hpp"
+#endif
+
+#include <nb/client/environment.hpp>
+
+#include <uv.h>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using nb::daemon::log;
+using nb::daemon::LogLevel;
+
+constexpr int exit_usage = 2;
+constexpr int exit_failure = 1;
+
+nb::proto::Result<nb::daemon::WorkerSocket>
+open_worker_socket(const nb::daemon::SocketSettings& settings) {
+    auto activated = nb::daemon::take_activated_socket();
+    if (!activated) {
+        return activated.error();
+    }
+    if (activated.value()) {
+        return nb::daemon::WorkerSocket::adopt(std::move(*activated.value()), settings);
+    }
+    return nb::daemon::WorkerSocket::create(settings);
+}
+
+/// Runs the loop until every handle has closed; false if some handle never did.
+bool drain_and_close(uv_loop_t* loop) {
+    uv_run(loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(loop) == 0) {
+        return true;
+    }
+    uv_walk(
+        loop,
+        [](uv_handle_t* handle, void*) {
+            log(LogLevel::err, std::string("handle left open at exit: ") +
+                                   uv_handle_type_name(uv_handle_get_type(handle)));
+        },
+        nullptr);
+    return false;
+}
+
+int run(const std::vector<std::string>& args) {
+    auto parsed = nb::config::parse_command_line(args);
+    if (!parsed) {
+        std::fprintf(stderr, "notify-brokerd: %s\n", parsed.error().message.c_str());
+        return exit_usage;
+    }
+    if (parsed->exit_text) {
+        std::fputs(parsed->exit_text->c_str(), stdout);
+        return 0;
+    }
+    nb::daemon::DaemonSettings settings = std::move(parsed->settings);
+    if (settings.check_config_only) {
+        std::fputs(nb::config::render_config(settings).c_str(), stdout);
+        return 0;
+    }
+    nb::daemon::set_log_level(settings.log_level);
+    // A vanished upstream or a closed pipe must not kill the broker.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    // Read our systemd context, then hide it from children.
+    auto upstream = nb::daemon::Upstream::from_environment();
+    nb::core::UpstreamContext context;
+    if (const auto watchdog = nb::client::watchdog_enabled(true)) {
+        context.watchdog = *watchdog;
+    }
+
+    auto socket = open_worker_socket(settings.socket);
+    if (!socket) {
+        log(LogLevel::err, socket.error().message);
+        return exit_failure;
+    }
+
+    uv_loop_t loop{};
+    if (const int rc = uv_loop_init(&loop); rc != 0) {
+        log(LogLevel::err, std::string("uv_loop_init: ") + uv_strerror(rc));
+        return exit_failure;
+    }
+    int exit_code = 0;
+    {
+        nb::daemon::Daemon::Hooks hooks;
+        hooks.reload = [args]() -> nb::proto::Result<nb::daemon::DaemonSettings> {
+            auto again = nb::config::parse_command_line(args);
+            if (!again) {
+                return again.error();
+            }
+            return std::move(again->settings);
+        };
+#ifdef NB_HAVE_DBUS
+        std::unique_ptr<nb::dbus::BusService> bus;
+        hooks.changed = [&bus] {
+            if (bus) {
+                bus->notify_changed();
+            }
+        };
+        hooks.closing = [&bus] {
+            if (bus) {
+                bus->close();
+            }
+        };
+#endif
+        nb::daemon::Daemon daemon(&loop, settings, std::move(socket.value()), std::move(upstream),
+                                  context, std::move(hooks));
+#ifdef NB_HAVE_DBUS
+        if (settings.bus.bus != "none") {
+            nb::dbus::BusHooks bus_hooks;
+            bus_hooks.now = [] {
+                return std::chrono::steady_clock::now();
+            };
+            bus_hooks.after_change = [&daemon] {
+                daemon.after_event();
+            };
+            bus_hooks.log = [](LogLevel level, std::string_view text) {
+                log(level, text);
+            };
+            bus = std::make_unique<nb::dbus::BusService>(&loop, daemon.broker(), settings.bus,
+                                                         std::move(bus_hooks));
+        }
+#endif
+        daemon.start();
+        uv_run(&loop, UV_RUN_DEFAULT);
+        daemon.close();
+#ifdef NB_HAVE_DBUS
+        bus.reset();
+#endif
+    }
+    if (!drain_and_close(&loop)) {
+        exit_code = exit_failure;
+    }
+    return exit_code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        std::vector<std::string> args(argv + 1, argv + argc);
+        return run(args);
+    } catch (const std::exception& error) {
+        log(LogLevel::err, std::string("fatal: ") + error.what());
+    } catch (...) {
+        log(LogLevel::err, "fatal: unknown exception");
+    }
+    return exit_failure;
+}

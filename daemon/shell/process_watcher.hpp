@@ -1,0 +1,69 @@
+#pragma once
+// Watches the processes whose messages were accepted, through pidfds polled on
+// the loop, and caches each one's unit while its pidfd is alive. A pidfd pins
+// the process: when it becomes readable the process has exited, and a later
+// message with the same pid is from a different process.
+// Thread-safety: the loop thread only.
+
+#include "unique_fd.hpp"
+#include "uv_handle.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <sys/types.h>
+
+namespace nb::daemon {
+
+class ProcessWatcher {
+public:
+    /// Called (from the loop) once per watched process that exited; the entry
+    /// is already gone.
+    using ExitHandler = std::function<void(pid_t)>;
+
+    ProcessWatcher(uv_loop_t* loop, ExitHandler on_exit);
+    ~ProcessWatcher();
+    ProcessWatcher(const ProcessWatcher&) = delete;
+    ProcessWatcher& operator=(const ProcessWatcher&) = delete;
+
+    /// The cached unit of a watched pid; nullptr if the pid is not watched.
+    [[nodiscard]] const std::string* unit_of(pid_t pid) const noexcept;
+    [[nodiscard]] bool watches(pid_t pid) const noexcept { return processes_.contains(pid); }
+
+    /// True if pidfd refers to the same process as the one watched under pid
+    /// (pidfs gives each process one inode). Without pidfs, or with no pidfd,
+    /// true unless the watched process has already exited.
+    [[nodiscard]] bool is_same_process(pid_t pid, int pidfd) const noexcept;
+
+    /// Starts watching pid through pidfd (the caller's SCM_PIDFD, or one from
+    /// pidfd_open() when pidfd is invalid). Returns false when the process is
+    /// already gone or libuv refuses: the caller then reports the exit itself.
+    /// Throws std::bad_alloc.
+    bool watch(pid_t pid, UniqueFd pidfd, std::string unit);
+
+    /// Stops watching pid without calling the exit handler.
+    void forget(pid_t pid) noexcept;
+    /// Stops watching everything (shutdown).
+    void close() noexcept;
+
+    [[nodiscard]] std::size_t size() const noexcept { return processes_.size(); }
+
+private:
+    struct Process;
+    static void on_poll(uv_poll_t* handle, int status, int events) noexcept;
+
+    uv_loop_t* loop_;
+    ExitHandler on_exit_;
+    std::unordered_map<pid_t, std::unique_ptr<Process>> processes_;
+};
+
+/// pidfd_open(pid): an invalid UniqueFd when the process is gone.
+[[nodiscard]] UniqueFd open_pidfd(pid_t pid) noexcept;
+
+/// True when the pidfd says its process has exited.
+[[nodiscard]] bool pidfd_exited(int pidfd) noexcept;
+
+} // namespace nb::daemon

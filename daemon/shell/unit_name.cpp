@@ -1,0 +1,117 @@
+#include "unit_name.hpp"
+
+#include <array>
+#include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace nb::daemon {
+namespace {
+
+constexpr std::size_t unit_name_max = 255; // systemd's UNIT_NAME_MAX - 1
+
+bool is_unit_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+           c == '-' || c == '_' || c == '.' || c == '\\';
+}
+
+bool ends_with(std::string_view text, std::string_view suffix) noexcept {
+    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+/// cg_unescape(): systemd prefixes cgroup names that could clash with kernel
+/// files ("cgroup.*", names starting with '_' or '.') with '_'.
+std::string_view unescape(std::string_view component) noexcept {
+    if (!component.empty() && component.front() == '_') {
+        component.remove_prefix(1);
+    }
+    return component;
+}
+
+} // namespace
+
+bool is_service_or_scope_name(std::string_view name) noexcept {
+    if (name.empty() || name.size() > unit_name_max) {
+        return false;
+    }
+    std::string_view stem;
+    if (ends_with(name, ".service")) {
+        stem = name.substr(0, name.size() - 8);
+    } else if (ends_with(name, ".scope")) {
+        stem = name.substr(0, name.size() - 6);
+    } else {
+        return false;
+    }
+    const auto at = stem.find('@');
+    if (at == 0 || stem.empty()) {
+        return false;
+    }
+    if (at != std::string_view::npos) {
+        const auto instance = stem.substr(at + 1);
+        if (instance.empty() || instance.find('@') != std::string_view::npos) {
+            return false;
+        }
+    }
+    for (const char c : stem) {
+        if (c != '@' && !is_unit_char(c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string unit_from_cgroup_file(std::string_view contents) {
+    // cgroup v2: the single "0::/path" line. (v1 hierarchies are not looked at:
+    // systemd 252 on a unified host uses only v2.)
+    std::string_view path;
+    while (!contents.empty()) {
+        const auto newline = contents.find('\n');
+        const auto line = contents.substr(0, newline);
+        if (line.starts_with("0::")) {
+            path = line.substr(3);
+            break;
+        }
+        if (newline == std::string_view::npos) {
+            break;
+        }
+        contents.remove_prefix(newline + 1);
+    }
+    std::string_view found;
+    while (!path.empty()) {
+        const auto slash = path.find('/');
+        const auto component = unescape(path.substr(0, slash));
+        if (is_service_or_scope_name(component)) {
+            found = component;
+        }
+        if (slash == std::string_view::npos) {
+            break;
+        }
+        path.remove_prefix(slash + 1);
+    }
+    return std::string(found);
+}
+
+std::string read_unit_of(pid_t pid) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/cgroup";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    std::array<char, 4096> buffer{};
+    std::string contents;
+    while (true) {
+        const auto n = ::read(fd, buffer.data(), buffer.size());
+        if (n <= 0) {
+            break;
+        }
+        contents.append(buffer.data(), static_cast<std::size_t>(n));
+        if (contents.size() > 64 * 1024) {
+            break; // a cgroup path is at most a few KiB
+        }
+    }
+    ::close(fd);
+    return unit_from_cgroup_file(contents);
+}
+
+} // namespace nb::daemon

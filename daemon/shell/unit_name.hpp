@@ -1,0 +1,27 @@
+#pragma once
+// Which systemd unit a process runs in, from its /proc/PID/cgroup, by
+// systemd's unit-name rules (unit_name_is_valid(), cg_unescape()).
+// Thread-safety: pure functions, except read_unit_of() which reads /proc.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <sys/types.h>
+
+namespace nb::daemon {
+
+/// True for a valid .service or .scope unit name: at most 255 bytes,
+/// [A-Za-z0-9:_.\\-] plus at most one '@' (an instance "a@b.service", never a
+/// bare template "a@.service"), a non-empty prefix.
+[[nodiscard]] bool is_service_or_scope_name(std::string_view name) noexcept;
+
+/// The unit in the contents of a /proc/PID/cgroup file: the last component of
+/// the cgroup v2 path ("0::/...") that is a service or scope (after undoing the
+/// "_" escape of cgroup names); empty when there is none.
+[[nodiscard]] std::string unit_from_cgroup_file(std::string_view contents);
+
+/// Reads /proc/PID/cgroup; empty when the process is gone or has no unit.
+[[nodiscard]] std::string read_unit_of(pid_t pid);
+
+} // namespace nb::daemon
