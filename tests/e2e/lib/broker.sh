@@ -1,0 +1,101 @@
+# shellcheck shell=bash
+# notify-brokerd under the real systemd: the installed units (rendered for the
+# build tree by units/CMakeLists.txt, so the very text we install) booted in
+# the sandbox of sandbox.sh, with a test config.
+#
+#   source lib/sandbox.sh; source lib/broker.sh
+#   nb_prepare_units                    # units + e2e drop-ins into $SB_UNITS
+#   nb_enable_workers 4                 # example-worker@1..4 wanted by the broker
+#   nb_config <<'EOF' ... EOF           # the broker's TOML
+#   sb_start; nb_install                # users, runtime folder, config inside
+#   sb_systemctl start notify-brokerd.service
+#
+# Needs NB_BROKERD (the built daemon) and NB_UNITS_BUILD_DIR (set by ctest).
+
+NB_CONFIG_TEXT=
+
+nb_require() {
+    [[ -n ${NB_BROKERD:-} && -x ${NB_BROKERD:-} ]] ||
+        sb_fail "NB_BROKERD is not the built notify-brokerd ('${NB_BROKERD:-}'); build it first"
+    [[ -n ${NB_UNITS_BUILD_DIR:-} && -f ${NB_UNITS_BUILD_DIR:-}/notify-brokerd.service ]] ||
+        sb_fail "NB_UNITS_BUILD_DIR has no rendered units ('${NB_UNITS_BUILD_DIR:-}')"
+}
+
+# Copies the rendered units and adds, per unit, the only change the sandbox
+# needs (no boot dependencies) plus any extra drop-in text given as
+#   nb_dropin UNIT NAME <<'EOF' ... EOF
+nb_prepare_units() {
+    nb_require
+    sb_init
+    local unit base
+    for unit in "$NB_UNITS_BUILD_DIR"/*.service "$NB_UNITS_BUILD_DIR"/*.socket; do
+        base=${unit##*/}
+        cp "$unit" "$SB_UNITS/$base"
+        mkdir -p "$SB_UNITS/$base.d"
+        printf '[Unit]\nDefaultDependencies=no\n' >"$SB_UNITS/$base.d/00-e2e-sandbox.conf"
+    done
+    sb_log "units under test: $(cd "$SB_UNITS" && echo *.service *.socket)"
+}
+
+nb_dropin() {
+    local unit=$1 name=$2
+    mkdir -p "$SB_UNITS/$unit.d"
+    cat >"$SB_UNITS/$unit.d/$name.conf"
+}
+
+# As `systemctl enable example-worker@{1..N}` would: wanted by the broker.
+nb_enable_workers() {
+    local n=$1 i
+    mkdir -p "$SB_UNITS/notify-brokerd.service.wants"
+    for ((i = 1; i <= n; i++)); do
+        ln -sf ../example-worker@.service "$SB_UNITS/notify-brokerd.service.wants/example-worker@$i.service"
+    done
+}
+
+# Replaces the example worker's arguments (after its name), keeping the
+# unit's own program path.
+#   nb_worker_args "--start-delay 1.5 --ping 1" [UNIT]
+nb_worker_args() {
+    local args=$1 unit=${2:-example-worker@.service} exec_start
+    exec_start=$(sed -n 's/^ExecStart=\([^ ]* [^ ]*\) .*/\1/p' "$NB_UNITS_BUILD_DIR/$unit")
+    [[ -n $exec_start ]] || sb_fail "no ExecStart in $unit"
+    printf '[Service]\nExecStart=\nExecStart=%s %s\n' "$exec_start" "$args" |
+        nb_dropin "$unit" 10-e2e-worker-args
+}
+
+nb_enable_unit() {
+    mkdir -p "$SB_UNITS/notify-brokerd.service.wants"
+    ln -sf "../$1" "$SB_UNITS/notify-brokerd.service.wants/$1"
+}
+
+# The broker's TOML, from stdin; written inside the sandbox by nb_install.
+nb_config() {
+    NB_CONFIG_TEXT=$(cat)
+    printf '%s\n' "$NB_CONFIG_TEXT" >"$SB_WORK/broker.toml"
+    "$NB_BROKERD" --check-config --config "$SB_WORK/broker.toml" >/dev/null ||
+        sb_fail "the test's broker config is invalid"
+}
+
+# Inside the booted sandbox (its overlay, never the host): the broker's user
+# and runtime folder from our sysusers.d/tmpfiles.d snippets, and the config
+# at the path the unit's ExecStart names.
+nb_install() {
+    sb_in systemd-sysusers "$NB_UNITS_BUILD_DIR/notify-broker.sysusers" ||
+        sb_fail "systemd-sysusers (inside the sandbox) failed"
+    sb_in systemd-tmpfiles --create "$NB_UNITS_BUILD_DIR/notify-broker.tmpfiles" ||
+        sb_fail "systemd-tmpfiles (inside the sandbox) failed"
+    local config
+    config=$(sed -n 's/^ExecStart=.*--config \([^ ]*\).*/\1/p' "$SB_UNITS/notify-brokerd.service")
+    [[ -n $config ]] || sb_fail "no --config in notify-brokerd.service's ExecStart"
+    sb_in mkdir -p "${config%/*}"
+    printf '%s\n' "$NB_CONFIG_TEXT" | sb_in tee "$config" >/dev/null
+    sb_in chmod 0644 "$config"
+}
+
+# The journal of the broker (for the test log).
+nb_broker_log() {
+    sb_journalctl -u notify-brokerd.service -o short-monotonic --no-hostname "$@"
+}
+
+# Prints "ms since the given sb_now".
+nb_ms_since() { echo $((($(sb_now) - $1) / 1000)); }
