@@ -26,9 +26,13 @@ Error key_error(std::string_view key, const std::string& why) {
     return Error{std::string(key) + ": " + why};
 }
 
-// Checks one line of a datagram and appends it unless its key was seen.
+// Checks one (unescaped) line of a datagram and appends it unless its key was
+// seen. Empty lines are skipped.
 std::optional<Error> add_line(std::vector<Assignment>& out, std::string_view line,
                               std::size_t number) {
+    if (line.empty()) {
+        return std::nullopt;
+    }
     const std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
         return Error{"line " + std::to_string(number) + ": expected KEY=VALUE, got " +
@@ -42,6 +46,11 @@ std::optional<Error> add_line(std::vector<Assignment>& out, std::string_view lin
     }
     if (has_key(out, key)) {
         return std::nullopt; // systemd looks keys up first-match; later ones never count
+    }
+    // Only an escaped line break gets here. systemd would keep it, but the
+    // broker must never hold a value that could become a line upstream.
+    if (value.find_first_of(line_separators) != std::string_view::npos) {
+        return key_error(key, "value contains an escaped line break: " + detail::quote(value));
     }
     if (auto why = detail::check_value(key, value)) {
         return key_error(key, *why);
@@ -92,20 +101,41 @@ Result<Message> Message::parse(std::string_view datagram) {
         return Error{"embedded NUL byte at offset " + std::to_string(nul)};
     }
 
+    // systemd 252 splits with extract_first_word() without EXTRACT_RETAIN_ESCAPE:
+    // a backslash takes the next byte literally (before a newline it continues
+    // the line; "a\\b" reads as "ab"), and a datagram ending in a lone backslash
+    // is dropped.
+    // We read datagrams exactly as systemd does, so a worker sees the same
+    // StatusText behind the broker as without it.
     Message message;
-    std::size_t number = 0;
-    std::size_t start = 0;
-    while (start <= datagram.size()) {
-        const std::size_t end = datagram.find_first_of(line_separators, start);
-        const std::size_t stop = end == std::string_view::npos ? datagram.size() : end;
-        const std::string_view line = datagram.substr(start, stop - start);
-        ++number;
-        if (!line.empty()) {
+    std::string line;
+    std::size_t physical = 1; // line numbers count raw separators, for the user
+    std::size_t number = 1;   // where the current logical line started
+    bool escaped = false;
+    for (const char c : datagram) {
+        const bool separator = line_separators.find(c) != std::string_view::npos;
+        if (escaped) {
+            line += c;
+            escaped = false;
+            physical += separator ? 1 : 0;
+        } else if (c == '\\') {
+            escaped = true;
+        } else if (separator) {
             if (auto error = add_line(message.assignments_, line, number)) {
                 return *error;
             }
+            line.clear();
+            number = ++physical;
+        } else {
+            line += c;
         }
-        start = stop + 1;
+    }
+    if (escaped) {
+        return Error{"line " + std::to_string(physical) +
+                     ": ends with a lone backslash (systemd drops such a datagram)"};
+    }
+    if (auto error = add_line(message.assignments_, line, number)) {
+        return *error;
     }
     if (message.assignments_.empty()) {
         return Error{"empty datagram (no KEY=VALUE lines)"};

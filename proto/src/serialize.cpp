@@ -2,6 +2,8 @@
 
 #include <nb/proto/message.hpp>
 
+#include <algorithm>
+
 namespace nb::proto {
 
 Result<std::string> serialize(std::span<const Assignment> assignments) {
@@ -23,8 +25,13 @@ Result<std::string> serialize(std::span<const Assignment> assignments) {
         if (value.find('\0') != std::string::npos) {
             return Error{key + ": value contains a NUL byte: " + detail::quote(value)};
         }
+        // systemd (and Message::parse) read a backslash as "take the next byte
+        // literally", so each one is doubled to arrive as written.
+        const auto backslashes =
+            static_cast<std::size_t>(std::count(value.begin(), value.end(), '\\'));
         // Checked before appending so a huge value never gets copied.
-        const std::size_t size = out.size() + (out.empty() ? 0 : 1) + key.size() + 1 + value.size();
+        const std::size_t size =
+            out.size() + (out.empty() ? 0 : 1) + key.size() + 1 + value.size() + backslashes;
         if (size >= max_datagram_size) {
             return Error{"message of at least " + std::to_string(size) +
                          " bytes is too large (must be less than " +
@@ -35,7 +42,12 @@ Result<std::string> serialize(std::span<const Assignment> assignments) {
         }
         out += key;
         out += '=';
-        out += value;
+        for (const char c : value) {
+            if (c == '\\') {
+                out += '\\';
+            }
+            out += c;
+        }
     }
     return out;
 }

@@ -53,6 +53,14 @@ INSTANTIATE_TEST_SUITE_P(
         AcceptedCase{
             "UnknownKeysAreKept", "SOME_FUTURE_KEY=whatever", {{"SOME_FUTURE_KEY", "whatever"}}},
         AcceptedCase{"LowercaseAndUnderscoreKeysAreValid", "_x9=1", {{"_x9", "1"}}},
+        // Backslash rules as observed on a real systemd 252 (StatusText of a unit).
+        AcceptedCase{"BackslashTakesTheNextByteLiterallyLikeSystemd",
+                     "STATUS=a\\b\\\\c",
+                     {{"STATUS", "ab\\c"}}},
+        AcceptedCase{"BackslashInsideAKeyIsUnescapedFirst", "READ\\Y=1", {{"READY", "1"}}},
+        AcceptedCase{"EscapedEqualsStillSeparatesKeyAndValue", "X_A\\=1", {{"X_A", "1"}}},
+        AcceptedCase{
+            "QuotesAreNotSpecial", "STATUS=it's \"quoted\"", {{"STATUS", "it's \"quoted\""}}},
         AcceptedCase{"LargestDatagramIs4095Bytes",
                      "STATUS=" + std::string(4095 - 7, 'a'),
                      {{"STATUS", std::string(4095 - 7, 'a')}}}),
@@ -102,6 +110,10 @@ INSTANTIATE_TEST_SUITE_P(
                      "line 3: expected KEY=VALUE, got \"READY\""},
         RejectedCase{"WithControlBytesQuotedInTheError", "\x1b[31m",
                      "line 1: expected KEY=VALUE, got \"\\x1b[31m\""},
+        RejectedCase{"EndingInALoneBackslashAsSystemdDropsIt", "READY=1\nSTATUS=trail\\",
+                     "line 2: ends with a lone backslash (systemd drops such a datagram)"},
+        RejectedCase{"WithAnEscapedNewlineInAValue", "STATUS=a\\\nREADY=1",
+                     "STATUS: value contains an escaped line break: \"a\\nREADY=1\""},
         RejectedCase{"WithLineNumbersCountingEmptyLines", "\n\nbad",
                      "line 3: expected KEY=VALUE, got \"bad\""}),
     [](const auto& case_info) { return std::string(case_info.param.name); });

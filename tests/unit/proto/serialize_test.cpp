@@ -34,6 +34,26 @@ TEST(Serialize, OutputParsesBackToTheSameMessage) {
     EXPECT_EQ(*again, *original);
 }
 
+TEST(Serialize, DoublesBackslashesSoSystemdReadsThemAsWritten) {
+    const std::vector<Assignment> in{{"STATUS", "C:\\dir\\"}};
+    const auto out = serialize(in);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_EQ(*out, "STATUS=C:\\\\dir\\\\");
+    const auto back = Message::parse(*out);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->status(), "C:\\dir\\");
+}
+
+TEST(Serialize, CountsDoubledBackslashesAgainstTheSizeLimit) {
+    const std::vector<Assignment> fits{{"STATUS", std::string(2044, '\\')}};
+    EXPECT_EQ(serialize(fits).value().size(), 4095U);
+    const std::vector<Assignment> too_big{{"STATUS", std::string(2045, '\\')}};
+    const auto out = serialize(too_big);
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error().message,
+              "message of at least 4097 bytes is too large (must be less than 4096)");
+}
+
 TEST(Serialize, Accepts4095Bytes) {
     const std::vector<Assignment> in{{"STATUS", std::string(4095 - 7, 'x')}};
     const auto out = serialize(in);

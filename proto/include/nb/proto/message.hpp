@@ -37,9 +37,11 @@ public:
     /// empty (or only newlines), >= max_datagram_size bytes, an embedded NUL, a
     /// non-empty line that is not KEY=VALUE with KEY a valid environment name, and
     /// a known key whose value is out of range ("READY: must be \"1\", got \"2\"",
-    /// "WATCHDOG=maybe", STATUS not UTF-8). Lines are split on '\n' and, like
-    /// systemd's strv_split_newlines(), on '\r'; empty lines are skipped; the first
-    /// occurrence of a key wins and later ones are ignored (not even validated).
+    /// "WATCHDOG=maybe", STATUS not UTF-8), a lone backslash at the end, a value
+    /// holding an escaped line break. Read exactly as systemd 252 reads it
+    /// (strv_split_newlines()): lines are split on '\n' and '\r'; a backslash
+    /// takes the next byte literally ("a\\b" is "ab"); empty lines are skipped; the
+    /// first occurrence of a key wins and later ones are ignored (not validated).
     static Result<Message> parse(std::string_view datagram);
 
     /// Builds a message from assignments made in code (e.g. a D-Bus call), under
@@ -87,10 +89,11 @@ private:
 Status check_assignment(const Assignment& assignment);
 
 /// Serializes assignments as "K=V\nK=V" (no trailing newline, like sd_notify
-/// callers usually send). Errors: no assignments, a key that is not a valid
-/// environment name, a value containing '\n', '\r' (systemd splits on both) or
-/// NUL (a value can never become a new line or key), a result of
-/// max_datagram_size bytes or more. Values of known keys are not re-checked.
+/// callers usually send), doubling each backslash in a value because systemd and
+/// parse() unescape them (so parse(serialize(m)) == m). Errors: no assignments, a key that is not a
+/// valid environment name, a value containing '\n', '\r' (systemd splits on both) or NUL (a value
+/// can never become a new line or key), a result of max_datagram_size bytes or more. Values of
+/// known keys are not re-checked.
 Result<std::string> serialize(std::span<const Assignment> assignments);
 
 /// True for a valid environment-variable name: [A-Za-z_][A-Za-z0-9_]*.
