@@ -1,0 +1,317 @@
+// The Spawner on a real libuv loop with real children (sh, python3-systemd).
+#include "spawn/spawner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace nb::spawn {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A loop, a deadline that fails the test instead of hanging it, and the
+// Spawner's callbacks recorded.
+class SpawnerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_EQ(uv_loop_init(&loop_), 0);
+        char dir[] = "/tmp/nb-spawn-test-XXXXXX";
+        ASSERT_NE(mkdtemp(dir), nullptr);
+        dir_ = dir;
+    }
+
+    void TearDown() override {
+        if (spawner_)
+            spawner_->close();
+        spawner_.reset();
+        uv_run(&loop_, UV_RUN_DEFAULT); // let the close callbacks run
+        EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
+        std::system(("rm -rf " + dir_).c_str());
+    }
+
+    Spawner& make(std::vector<std::string> command, unsigned copies,
+                  std::chrono::microseconds watchdog = 0us) {
+        daemon::SpawnSettings settings;
+        settings.command = std::move(command);
+        settings.copies = copies;
+        Spawner::Callbacks callbacks;
+        callbacks.on_started = [this](pid_t pid, unsigned index) {
+            started_[index] = pid;
+        };
+        callbacks.on_exit = [this](pid_t pid, int code) {
+            exits_[pid] = code;
+        };
+        callbacks.on_all_exited = [this](int code) {
+            all_exited_code_ = code;
+            ++all_exited_calls_;
+            uv_stop(&loop_);
+        };
+        spawner_ = std::make_unique<Spawner>(&loop_, settings, socket_path_, callbacks, watchdog);
+        return *spawner_;
+    }
+
+    /// Runs the loop until on_all_exited; false after `limit`.
+    bool run_until_all_exited(std::chrono::milliseconds limit = 10s) {
+        uv_timer_t timer{};
+        uv_timer_init(&loop_, &timer);
+        timer.data = this;
+        bool timed_out = false;
+        timer.data = &timed_out;
+        uv_timer_start(
+            &timer,
+            [](uv_timer_t* t) {
+                *static_cast<bool*>(t->data) = true;
+                uv_stop(t->loop);
+            },
+            static_cast<std::uint64_t>(limit.count()), 0);
+        while (!all_exited_code_ && !timed_out)
+            uv_run(&loop_, UV_RUN_DEFAULT);
+        uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+        uv_run(&loop_, UV_RUN_NOWAIT);
+        return all_exited_code_.has_value();
+    }
+
+    std::string read_file(const std::string& name) {
+        std::ifstream in(dir_ + "/" + name);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+
+    uv_loop_t loop_{};
+    std::string dir_;
+    std::string socket_path_ = "/run/test/notify.sock";
+    std::unique_ptr<Spawner> spawner_;
+    std::map<unsigned, pid_t> started_;
+    std::map<pid_t, int> exits_;
+    std::optional<int> all_exited_code_;
+    int all_exited_calls_ = 0;
+};
+
+TEST_F(SpawnerTest, EachChildGetsTheSocketItsIndexAndThePoolSize) {
+    auto& spawner = make({"sh", "-c",
+                          "echo \"$NOTIFY_SOCKET $NOTIFY_BROKER_WORKER_INDEX "
+                          "$NOTIFY_BROKER_WORKERS $$\" > " +
+                              dir_ + "/out.$NOTIFY_BROKER_WORKER_INDEX"},
+                         3);
+    ASSERT_TRUE(spawner.start().ok());
+    ASSERT_TRUE(run_until_all_exited());
+    ASSERT_EQ(started_.size(), 3U);
+    for (unsigned i = 0; i < 3; ++i) {
+        EXPECT_EQ(read_file("out." + std::to_string(i)), socket_path_ + " " + std::to_string(i) +
+                                                             " 3 " + std::to_string(started_[i]) +
+                                                             "\n")
+            << "the reported pid is the process that ran";
+    }
+    EXPECT_EQ(*all_exited_code_, 0);
+    EXPECT_EQ(all_exited_calls_, 1);
+    EXPECT_TRUE(spawner.children().empty());
+}
+
+TEST_F(SpawnerTest, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid) {
+    socket_path_ = dir_ + "/notify.sock";
+    const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path_.c_str());
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int on = 1;
+    ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
+
+    auto& spawner = make({"/usr/bin/python3", "-c",
+                          "import os; from systemd import daemon; "
+                          "daemon.notify('READY=1\\nX_WORKER=py-' + "
+                          "os.environ['NOTIFY_BROKER_WORKER_INDEX'])"},
+                         1);
+    ASSERT_TRUE(spawner.start().ok());
+    pollfd waiting{fd, POLLIN, 0};
+    ASSERT_EQ(poll(&waiting, 1, 10'000), 1) << "no datagram from the child";
+    std::array<char, 4096> payload{};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(ucred))> control{};
+    iovec io{payload.data(), payload.size()};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    const ssize_t got = recvmsg(fd, &message, 0);
+    ASSERT_GT(got, 0);
+    EXPECT_EQ(std::string(payload.data(), static_cast<std::size_t>(got)), "READY=1\nX_WORKER=py-0");
+    const cmsghdr* header = CMSG_FIRSTHDR(&message);
+    ASSERT_NE(header, nullptr);
+    ucred credentials{};
+    std::memcpy(&credentials, CMSG_DATA(header), sizeof credentials);
+    EXPECT_EQ(credentials.pid, started_.at(0));
+    ASSERT_TRUE(run_until_all_exited());
+    EXPECT_EQ(*all_exited_code_, 0);
+    close(fd);
+}
+
+TEST_F(SpawnerTest, AWorkerWatchdogIsEnabledForTheChildItself) {
+    setenv("WATCHDOG_USEC", "999", 1); // the broker's own: must not leak
+    auto& spawner = make(
+        {"sh", "-c", "echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_ + "/watchdog"}, 1, 3s);
+    ASSERT_TRUE(spawner.start().ok());
+    unsetenv("WATCHDOG_USEC");
+    ASSERT_TRUE(run_until_all_exited());
+    const std::string pid = std::to_string(started_.at(0));
+    EXPECT_EQ(read_file("watchdog"), "3000000 " + pid + " " + pid + "\n");
+}
+
+TEST_F(SpawnerTest, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
+    setenv("WATCHDOG_USEC", "999", 1);
+    setenv("WATCHDOG_PID", "1", 1);
+    setenv("LISTEN_FDS", "1", 1);
+    auto& spawner = make({"sh", "-c",
+                          "echo \"[${WATCHDOG_USEC-unset}][${WATCHDOG_PID-unset}]"
+                          "[${LISTEN_FDS-unset}]\" > " +
+                              dir_ + "/env"},
+                         1);
+    ASSERT_TRUE(spawner.start().ok());
+    unsetenv("WATCHDOG_USEC");
+    unsetenv("WATCHDOG_PID");
+    unsetenv("LISTEN_FDS");
+    ASSERT_TRUE(run_until_all_exited());
+    EXPECT_EQ(read_file("env"), "[unset][unset][unset]\n");
+}
+
+TEST_F(SpawnerTest, TheFirstNonZeroExitStatusIsTheBrokers) {
+    // Worker 1 fails first with 3; worker 2 fails later with 4.
+    auto& spawner = make({"sh", "-c",
+                          "case $NOTIFY_BROKER_WORKER_INDEX in 1) exit 3;; "
+                          "2) sleep 0.3; exit 4;; *) exit 0;; esac"},
+                         3);
+    ASSERT_TRUE(spawner.start().ok());
+    ASSERT_TRUE(run_until_all_exited());
+    EXPECT_EQ(*all_exited_code_, 3);
+    EXPECT_EQ(exits_.at(started_.at(0)), 0);
+    EXPECT_EQ(exits_.at(started_.at(1)), 3);
+    EXPECT_EQ(exits_.at(started_.at(2)), 4);
+    EXPECT_TRUE(spawner.all_exited());
+    EXPECT_EQ(spawner.exit_code(), 3);
+}
+
+TEST_F(SpawnerTest, AChildKilledByASignalCounts128PlusTheSignal) {
+    auto& spawner = make({"sh", "-c", "kill -KILL $$"}, 1);
+    ASSERT_TRUE(spawner.start().ok());
+    ASSERT_TRUE(run_until_all_exited());
+    EXPECT_EQ(*all_exited_code_, 128 + SIGKILL);
+}
+
+// Children report "ready" on an inherited pipe once their trap is set, so the
+// test signals them only when they can handle it.
+class ReadyPipe {
+public:
+    ReadyPipe() {
+        EXPECT_EQ(pipe(fds_.data()), 0); // no CLOEXEC: the children inherit the write end
+    }
+    ~ReadyPipe() {
+        close(fds_[0]);
+        if (fds_[1] >= 0)
+            close(fds_[1]);
+    }
+    ReadyPipe(const ReadyPipe&) = delete;
+    ReadyPipe& operator=(const ReadyPipe&) = delete;
+    [[nodiscard]] std::string write_fd() const { return std::to_string(fds_[1]); }
+    void close_write_end() {
+        close(fds_[1]);
+        fds_[1] = -1;
+    }
+    /// Waits for `count` lines.
+    bool wait_for(unsigned count) {
+        unsigned seen = 0;
+        while (seen < count) {
+            pollfd waiting{fds_[0], POLLIN, 0};
+            if (poll(&waiting, 1, 10'000) != 1)
+                return false;
+            char c = 0;
+            if (read(fds_[0], &c, 1) != 1)
+                return false;
+            seen += c == '\n' ? 1 : 0;
+        }
+        return true;
+    }
+
+private:
+    std::array<int, 2> fds_{-1, -1};
+};
+
+TEST_F(SpawnerTest, ForwardedSignalsReachEveryChild) {
+    ReadyPipe ready;
+    // bash, not dash: dash cannot redirect to a descriptor above 9.
+    auto& spawner = make(
+        {"bash", "-c",
+         "trap 'exit 42' HUP; echo up >&" + ready.write_fd() + "; while :; do sleep 0.05; done"},
+        2);
+    ASSERT_TRUE(spawner.start().ok());
+    ready.close_write_end();
+    ASSERT_TRUE(ready.wait_for(2));
+    EXPECT_EQ(spawner.children().size(), 2U);
+    EXPECT_TRUE(spawner.is_child(started_.at(0)));
+    EXPECT_EQ(spawner.forward(SIGHUP), 2U);
+    ASSERT_TRUE(run_until_all_exited());
+    EXPECT_EQ(*all_exited_code_, 42) << "both trapped SIGHUP and exited 42";
+    EXPECT_FALSE(spawner.is_child(started_.at(0)));
+}
+
+TEST_F(SpawnerTest, DyingOfAForwardedSignalIsACleanExit) {
+    auto& spawner = make({"sleep", "100"}, 2);
+    ASSERT_TRUE(spawner.start().ok());
+    EXPECT_EQ(spawner.forward(SIGTERM), 2U);
+    ASSERT_TRUE(run_until_all_exited());
+    EXPECT_EQ(*all_exited_code_, 0) << "as systemd: SIGTERM on stop is success";
+    EXPECT_EQ(exits_.at(started_.at(0)), 128 + SIGTERM) << "the per-child report keeps it";
+}
+
+TEST_F(SpawnerTest, ACommandThatCannotRunIsAnErrorNamingIt) {
+    auto& spawner = make({"no-such-program-xyz", "--flag"}, 2);
+    auto status = spawner.start();
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(status.error().message, "cannot run 'no-such-program-xyz': not found in PATH");
+    EXPECT_TRUE(started_.empty());
+}
+
+TEST_F(SpawnerTest, AnExecFailureInTheChildIsReported) {
+    // Executable, but not a format the kernel can run: execve fails in the child.
+    const std::string path = dir_ + "/not-a-program";
+    std::ofstream(path) << "\x7f"
+                           "ELF garbage";
+    chmod(path.c_str(), 0755);
+    auto& spawner = make({path}, 1);
+    auto status = spawner.start();
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(status.error().message, "cannot run '" + path + "': Exec format error");
+}
+
+TEST_F(SpawnerTest, ClosingTerminatesChildrenStillRunning) {
+    auto& spawner = make({"sleep", "100"}, 1);
+    ASSERT_TRUE(spawner.start().ok());
+    const pid_t pid = started_.at(0);
+    spawner.close();
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    EXPECT_EQ(WTERMSIG(status), SIGTERM);
+    EXPECT_EQ(all_exited_calls_, 0) << "no callback after close()";
+}
+
+} // namespace
+} // namespace nb::spawn
