@@ -1,0 +1,59 @@
+// The broker relays one consolidated story upstream: STATUS as workers come up,
+// READY=1 exactly once when the pool is ready, STOPPING=1 and exit 0 on SIGTERM.
+
+#include "support/broker_process.hpp"
+#include "support/worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+namespace nb::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class BrokerRelay : public ::testing::Test {
+protected:
+    void TearDown() override {
+        if (HasFailure() && broker_) {
+            std::cerr << "---- notify-brokerd log ----\n" << broker_->log();
+        }
+    }
+
+    TempDir dir_;
+    UpstreamReceiver upstream_{dir_.file("upstream.sock")};
+    std::unique_ptr<BrokerProcess> broker_;
+};
+
+TEST_F(BrokerRelay, relays_ready_once_when_every_expected_worker_is_ready) {
+    BrokerOptions options;
+    options.args = {"--expect", "2", "--status-interval", "1ms"};
+    broker_ = std::make_unique<BrokerProcess>(dir_, upstream_, options);
+    ASSERT_TRUE(has_line(upstream_.history().at(0), "STATUS=0/2 workers ready"))
+        << printable(upstream_.history().at(0));
+
+    auto first = start_worker(broker_->socket_path(), {"X_WORKER=alpha\nREADY=1"});
+    ASSERT_TRUE(upstream_.wait_for_line("STATUS=1/2 workers ready", 5s));
+    EXPECT_EQ(upstream_.count_line("READY=1"), 0U);
+
+    auto second = start_worker(broker_->socket_path(), {"X_WORKER=beta\nREADY=1"});
+    const auto ready = upstream_.wait_for_line("READY=1", 5s);
+    ASSERT_TRUE(ready);
+    EXPECT_TRUE(has_line(*ready, "STATUS=2/2 workers ready")) << printable(*ready);
+
+    // The workers say READY again: systemd must not hear it twice.
+    ASSERT_TRUE(send_with_barrier(broker_->socket_path(), {"X_WORKER=alpha\nREADY=1"}));
+
+    EXPECT_EQ(broker_->terminate(), 0);
+    ASSERT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
+    EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
+    EXPECT_EQ(upstream_.count_line("STOPPING=1"), 1U);
+    first.close_stdin();
+    second.close_stdin();
+    EXPECT_EQ(first.wait_exit_code(5s), 0);
+    EXPECT_EQ(second.wait_exit_code(5s), 0);
+}
+
+} // namespace
+} // namespace nb::test

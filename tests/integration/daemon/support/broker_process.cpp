@@ -1,0 +1,87 @@
+#include "broker_process.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <signal.h>
+
+namespace nb::test {
+namespace {
+
+ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
+                          const BrokerOptions& options, const std::string& socket_path,
+                          const std::string& log_path) {
+    std::vector<std::string> argv = {brokerd_path(), "--bus", "none", "--log-level",
+                                     options.log_level};
+    if (options.listen_fd < 0) {
+        argv.push_back("--socket");
+        argv.push_back(socket_path);
+    }
+    if (!options.config.empty()) {
+        argv.push_back("--config");
+        argv.push_back(dir.write("broker.toml", options.config));
+    }
+    argv.insert(argv.end(), options.args.begin(), options.args.end());
+    SpawnOptions spawn;
+    spawn.env["NOTIFY_SOCKET"] = upstream.path();
+    spawn.env["WATCHDOG_USEC"] = std::nullopt;
+    spawn.env["WATCHDOG_PID"] = std::nullopt;
+    spawn.env["LISTEN_FDS"] = std::nullopt;
+    spawn.env["LISTEN_PID"] = std::nullopt;
+    spawn.output_file = log_path;
+    spawn.listen_fd = options.listen_fd;
+    return ChildProcess::spawn(argv, spawn);
+}
+
+} // namespace
+
+std::string brokerd_path() {
+    return NB_BROKERD_PATH;
+}
+
+BrokerProcess::BrokerProcess(const TempDir& dir, UpstreamReceiver& upstream,
+                             const BrokerOptions& options)
+    : socket_path_(dir.file("notify.sock"))
+    , log_path_(dir.file("broker.log"))
+    , child_(start_broker(dir, upstream, options, socket_path_, log_path_)) {
+    if (options.wait_until_listening && !upstream.next(std::chrono::seconds(10))) {
+        throw std::runtime_error("notify-brokerd sent nothing upstream within 10 s; log:\n" +
+                                 log());
+    }
+}
+
+std::string BrokerProcess::log() const {
+    std::ifstream in(log_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+int BrokerProcess::terminate(std::chrono::milliseconds timeout) {
+    child_.signal(SIGTERM);
+    return child_.wait_exit_code(timeout);
+}
+
+std::size_t BrokerProcess::fd_count() const {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid()) + "/fd")) {
+        ++count;
+    }
+    return count;
+}
+
+long BrokerProcess::rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid()) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            return std::stol(line.substr(6));
+        }
+    }
+    return -1;
+}
+
+} // namespace nb::test

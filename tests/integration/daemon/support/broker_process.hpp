@@ -1,0 +1,59 @@
+#pragma once
+// notify-brokerd run as a real child process: its upstream is an
+// UpstreamReceiver, its stderr goes to a log file the test can read, its
+// worker socket lives in the test's TempDir.
+
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+#include "upstream_receiver.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace nb::test {
+
+/// The notify-brokerd under test (set by CMake).
+std::string brokerd_path();
+
+struct BrokerOptions {
+    /// Extra command-line arguments (after --socket, --bus none, --log-level).
+    std::vector<std::string> args;
+    /// TOML written to broker.toml and passed with --config; empty: no config file.
+    std::string config;
+    /// A socket to pass through LISTEN_FDS instead of --socket.
+    int listen_fd = -1;
+    /// Wait for the broker's first upstream datagram (its initial STATUS) before
+    /// returning, so its socket is known to be ready.
+    bool wait_until_listening = true;
+    std::string log_level = "info";
+};
+
+class BrokerProcess {
+public:
+    /// Starts notify-brokerd. Throws std::runtime_error if it says nothing
+    /// upstream within 10 s (when wait_until_listening).
+    BrokerProcess(const TempDir& dir, UpstreamReceiver& upstream, const BrokerOptions& options);
+
+    [[nodiscard]] pid_t pid() const noexcept { return child_.pid(); }
+    /// The workers' NOTIFY_SOCKET.
+    [[nodiscard]] const std::string& socket_path() const noexcept { return socket_path_; }
+    [[nodiscard]] std::string log() const;
+
+    void signal(int signum) const { child_.signal(signum); }
+    /// Exit code after SIGTERM (-1000 if it did not exit within timeout).
+    int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    int wait_exit_code(std::chrono::milliseconds timeout) { return child_.wait_exit_code(timeout); }
+
+    /// Entries in /proc/PID/fd.
+    [[nodiscard]] std::size_t fd_count() const;
+    /// VmRSS from /proc/PID/status, in KiB.
+    [[nodiscard]] long rss_kib() const;
+
+private:
+    std::string socket_path_;
+    std::string log_path_;
+    ChildProcess child_;
+};
+
+} // namespace nb::test
