@@ -88,6 +88,9 @@ void Daemon::on_process_exited(pid_t pid) noexcept {
 void Daemon::on_signal(int signum) noexcept {
     if (signum == SIGHUP) {
         reload();
+        if (hooks_.reloaded) {
+            hooks_.reloaded(signum);
+        }
         return;
     }
     request_stop(signum);
@@ -106,7 +109,8 @@ void Daemon::request_stop(int signum) noexcept {
         return;
     }
     stopping_ = true;
-    log(LogLevel::notice, std::string("stopping on signal ") + ::strsignal(signum));
+    log(LogLevel::notice, signum == 0 ? std::string("stopping: every spawned worker exited")
+                                      : std::string("stopping on signal ") + ::strsignal(signum));
     broker_->request_stop(now());
     after_event();
     if (hooks_.stop_requested) {

@@ -35,10 +35,13 @@ public:
         std::function<void()> changed;
         /// True for a pid spawn mode started. May be empty.
         std::function<bool(pid_t)> is_spawned;
-        /// SIGTERM/SIGINT after the core was told to stop and STOPPING=1 was sent.
-        /// Empty: close() at once. Spawn mode forwards the signal and calls
-        /// close() when its children have exited.
+        /// SIGTERM/SIGINT (signum 0: spawned workers all exited) after the core
+        /// was told to stop and STOPPING=1 was sent. Empty: close() at once.
+        /// Spawn mode forwards the signal and calls close() when its children
+        /// have exited.
         std::function<void(int signum)> stop_requested;
+        /// SIGHUP after the reload (spawn mode forwards it). May be empty.
+        std::function<void(int signum)> reloaded;
         /// Called by close(), before the shell's own handles close (D-Bus close()).
         std::function<void()> closing;
     };
@@ -59,7 +62,8 @@ public:
     void after_event() noexcept;
 
     /// As SIGTERM: core.request_stop(), STOPPING=1 upstream, then hooks.stop_requested.
-    void request_stop(int signum = 15) noexcept;
+    /// signum 0: not a signal, the spawned workers have all exited.
+    void request_stop(int signum) noexcept;
     /// As SIGHUP: RELOADING=1, re-read the config, apply it or keep the old one.
     void reload() noexcept;
 

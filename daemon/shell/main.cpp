@@ -12,6 +12,9 @@
 #ifdef NB_HAVE_DBUS
 #include "dbus/bus_service.hpp"
 #endif
+#ifdef NB_HAVE_SPAWN
+#include "spawn/spawner.hpp"
+#endif
 
 #include <nb/client/environment.hpp>
 
@@ -60,6 +63,19 @@ bool drain_and_close(uv_loop_t* loop) {
     return false;
 }
 
+#ifdef NB_HAVE_SPAWN
+/// Spawned workers are told the strictest worker watchdog of the groups.
+std::chrono::microseconds spawned_worker_watchdog(const nb::core::BrokerConfig& config) {
+    std::chrono::microseconds strictest{0};
+    for (const auto& group : config.groups) {
+        if (group.watchdog.count() > 0 && (strictest.count() == 0 || group.watchdog < strictest)) {
+            strictest = group.watchdog;
+        }
+    }
+    return strictest;
+}
+#endif
+
 int run(const std::vector<std::string>& args) {
     auto parsed = nb::config::parse_command_line(args);
     if (!parsed) {
@@ -107,21 +123,53 @@ int run(const std::vector<std::string>& args) {
             }
             return std::move(again->settings);
         };
+        // Declared before the Daemon, destroyed after it: its hooks point here.
 #ifdef NB_HAVE_DBUS
         std::unique_ptr<nb::dbus::BusService> bus;
-        hooks.changed = [&bus] {
+#endif
+#ifdef NB_HAVE_SPAWN
+        std::unique_ptr<nb::spawn::Spawner> spawner;
+#endif
+        nb::daemon::Daemon* daemon_ptr = nullptr;
+        hooks.changed = [&] {
+#ifdef NB_HAVE_DBUS
             if (bus) {
                 bus->notify_changed();
             }
+#endif
         };
-        hooks.closing = [&bus] {
+        hooks.closing = [&] {
+#ifdef NB_HAVE_DBUS
             if (bus) {
                 bus->close();
+            }
+#endif
+#ifdef NB_HAVE_SPAWN
+            if (spawner) {
+                spawner->close();
+            }
+#endif
+        };
+#ifdef NB_HAVE_SPAWN
+        hooks.is_spawned = [&spawner](pid_t pid) {
+            return spawner && spawner->is_child(pid);
+        };
+        hooks.stop_requested = [&](int signum) {
+            // Spawn mode: the broker outlives its workers, to relay their last words.
+            if (spawner && !spawner->all_exited() && signum != 0 && spawner->forward(signum) > 0) {
+                return;
+            }
+            daemon_ptr->close();
+        };
+        hooks.reloaded = [&spawner](int signum) {
+            if (spawner) {
+                spawner->forward(signum);
             }
         };
 #endif
         nb::daemon::Daemon daemon(&loop, settings, std::move(socket.value()), std::move(upstream),
                                   context, std::move(hooks));
+        daemon_ptr = &daemon;
 #ifdef NB_HAVE_DBUS
         if (settings.bus.bus != "none") {
             nb::dbus::BusHooks bus_hooks;
@@ -139,10 +187,38 @@ int run(const std::vector<std::string>& args) {
         }
 #endif
         daemon.start();
+#ifdef NB_HAVE_SPAWN
+        if (!settings.spawn.command.empty()) {
+            nb::spawn::Spawner::Callbacks callbacks;
+            callbacks.on_exit = [](pid_t pid, int code) {
+                log(LogLevel::info, "spawned worker " + std::to_string(pid) + " exited with " +
+                                        std::to_string(code));
+            };
+            callbacks.on_all_exited = [&](int code) {
+                exit_code = code;
+                if (daemon.closed()) {
+                    return;
+                }
+                // Stopping already (a signal was forwarded): now the broker may go.
+                daemon.request_stop(0);
+            };
+            spawner = std::make_unique<nb::spawn::Spawner>(
+                &loop, settings.spawn, daemon.socket().address(), std::move(callbacks),
+                spawned_worker_watchdog(settings.broker));
+            if (auto started = spawner->start(); !started) {
+                log(LogLevel::err, started.error().message);
+                exit_code = nb::spawn::Spawner::exit_cannot_run;
+                daemon.close();
+            }
+        }
+#endif
         uv_run(&loop, UV_RUN_DEFAULT);
         daemon.close();
 #ifdef NB_HAVE_DBUS
         bus.reset();
+#endif
+#ifdef NB_HAVE_SPAWN
+        spawner.reset();
 #endif
     }
     if (!drain_and_close(&loop)) {
