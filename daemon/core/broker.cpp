@@ -1,0 +1,292 @@
+// Broker: the facade, the broker's own lifecycle (start, reload, stop), timers
+// and the consolidated state. Worker messages are in broker_events.cpp.
+#include "broker_impl.hpp"
+#include "safe_text.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace nb::core {
+
+std::size_t rate_limiter_capacity(const BrokerConfig& config) noexcept {
+    return std::max<std::size_t>(1024, 2 * config.max_workers);
+}
+
+Broker::Impl::Impl(BrokerConfig broker_config, UpstreamContext upstream_context, TimePoint now)
+    : config(std::move(broker_config))
+    , upstream(upstream_context)
+    , policy(config.allow)
+    , limiter(config.rate_limit, rate_limiter_capacity(config))
+    , composer(config.status_format)
+    , registry(config.groups.size())
+    , scheduler(config.status_interval, upstream.watchdog) {
+    settle(now); // the first STATUS, and READY=1 at once if nothing is required
+}
+
+void Broker::Impl::set_state(BrokerState next) noexcept {
+    if (state != next) {
+        state = next;
+        ++own_version;
+    }
+}
+
+std::optional<std::size_t> Broker::Impl::group_of(const std::string& name) const {
+    for (std::size_t i = 0; i < config.groups.size(); ++i) {
+        if (Policy::matches_any(config.groups[i].match, name)) {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+const GroupConfig* Broker::Impl::group_named(const std::string& name) const noexcept {
+    const auto found = std::find_if(config.groups.begin(), config.groups.end(),
+                                    [&](const GroupConfig& group) { return group.name == name; });
+    return found == config.groups.end() ? nullptr : &*found;
+}
+
+void Broker::Impl::arm(const Worker& worker, TimePoint now) {
+    const GroupConfig* group =
+        worker.group < config.groups.size() ? &config.groups[worker.group] : nullptr;
+    std::optional<TimePoint> deadline;
+    if (group != nullptr && state != BrokerState::stopping) {
+        if ((worker.state == WorkerState::starting || worker.state == WorkerState::reloading) &&
+            group->start_timeout.count() > 0) {
+            deadline = now + group->start_timeout;
+        } else if (worker.state == WorkerState::ready && group->watchdog.count() > 0) {
+            deadline = now + group->watchdog;
+        }
+    }
+    deadlines.set(worker.id, deadline);
+}
+
+void Broker::Impl::expire(TimePoint now) {
+    if (state == BrokerState::stopping) {
+        return; // nobody is late for a broker that is going away
+    }
+    for (const WorkerId id : deadlines.take_expired(now)) {
+        if (Worker* worker = registry.find(id)) {
+            mark_late(*worker, worker->state == WorkerState::ready ? LateReason::watchdog
+                                                                   : LateReason::start_timeout);
+        }
+    }
+}
+
+bool Broker::Impl::healthy() const noexcept {
+    // A dead worker that breaks the rule (degraded) or a hung one (late) stops the
+    // pings, so systemd's own watchdog sees the pool, not just the broker.
+    return state != BrokerState::degraded && state != BrokerState::stopping &&
+           rule().late_required(registry.tallies()) == 0;
+}
+
+void Broker::Impl::settle(TimePoint now) {
+    if (state != BrokerState::stopping && state != BrokerState::reloading) {
+        const bool holds = rule().holds(registry.tallies());
+        if (state == BrokerState::starting && holds) {
+            set_state(BrokerState::ready);
+            scheduler.ready(now);
+        } else if (state == BrokerState::ready && !holds) {
+            set_state(BrokerState::degraded);
+        } else if (state == BrokerState::degraded && holds) {
+            set_state(BrokerState::ready);
+        }
+    }
+    if (version() != seen_version) {
+        seen_version = version();
+        ++generation;
+        scheduler.status_changed();
+    }
+    if (scheduler.flush(
+            now, [this] { return status_text(); }, healthy())) {
+        const auto tallies = registry.tallies();
+        departed.reported(
+            [&](const std::string& group) { return rule().is_short(group, tallies); });
+        if (version() != seen_version) {
+            // Forgetting reported departures changes the table, not the STATUS.
+            seen_version = version();
+            ++generation;
+        }
+    }
+}
+
+StatusFacts Broker::Impl::facts() const {
+    StatusFacts facts;
+    facts.counts = rule().counts(registry.tallies());
+    facts.state = state;
+    if (state == BrokerState::reloading) {
+        facts.notes.emplace_back("reloading");
+    }
+    if (!reload_error.empty()) {
+        facts.notes.push_back("reload failed, old config kept: " + reload_error);
+    }
+    if (state == BrokerState::stopping) {
+        facts.notes.emplace_back("stopping");
+    }
+    struct Listed {
+        bool required;
+        WorkerId id;
+        WorkerNote note;
+    };
+    std::vector<Listed> listed;
+    for (const Worker* worker : registry.in_order()) {
+        if (worker->state == WorkerState::ready || worker->group >= config.groups.size()) {
+            continue;
+        }
+        listed.push_back({config.groups[worker->group].required, worker->id,
+                          WorkerNote{worker->name, to_string(worker->state), worker->status}});
+    }
+    const auto& tallies = registry.tallies();
+    for (const auto& entry : departed.entries()) {
+        const GroupConfig* group = group_named(entry.info.group);
+        if (group == nullptr || !rule().is_short(entry.info.group, tallies)) {
+            continue;
+        }
+        const std::string_view what = entry.info.state == WorkerState::gone ? "gone" : "stopped";
+        listed.push_back(
+            {group->required, entry.id, WorkerNote{entry.info.name, what, entry.info.status}});
+    }
+    std::stable_sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
+        return a.required != b.required ? a.required : a.id < b.id;
+    });
+    for (const auto& item : listed) {
+        facts.workers.push_back(item.note);
+    }
+    return facts;
+}
+
+const std::string& Broker::Impl::status_text() const {
+    if (status_cache_version != version()) {
+        status_cache = composer.compose(facts());
+        status_cache_version = version();
+    }
+    return status_cache;
+}
+
+void Broker::Impl::apply_config(BrokerConfig new_config, TimePoint now) {
+    config = std::move(new_config);
+    policy = Policy(config.allow);
+    limiter.reconfigure(config.rate_limit, rate_limiter_capacity(config));
+    composer = StatusComposer(config.status_format);
+    scheduler.set_status_interval(config.status_interval);
+    registry.regroup(config.groups.size(), [&](const Worker& worker) {
+        return group_of(worker.name).value_or(config.groups.size()); // none: counted nowhere
+    });
+    for (const Worker* worker : registry.in_order()) {
+        arm(*worker, now);
+    }
+    ++own_version;
+}
+
+// --- the facade --------------------------------------------------------------
+
+Broker::Broker(BrokerConfig config, UpstreamContext upstream, TimePoint now)
+    : impl_(std::make_unique<Impl>(std::move(config), upstream, now)) {}
+
+Broker::~Broker() = default;
+
+Verdict Broker::on_message(const Sender& sender, const proto::Message& message, TimePoint now) {
+    impl_->expire(now);
+    const Verdict verdict = impl_->admit_and_apply(sender, message, now);
+    impl_->settle(now);
+    return verdict;
+}
+
+void Broker::on_process_exited(pid_t pid, TimePoint now) {
+    impl_->expire(now);
+    if (Worker* worker = impl_->registry.find_pid(pid); worker != nullptr) {
+        impl_->leave(worker->id, WorkerState::gone);
+    }
+    impl_->limiter.forget(std::to_string(pid)); // the pid may be reused by a stranger
+    impl_->settle(now);
+}
+
+void Broker::on_bus_peer_gone(std::string_view bus_name, TimePoint now) {
+    impl_->expire(now);
+    const std::string name(bus_name);
+    if (Worker* worker = impl_->registry.find_bus_name(name); worker != nullptr) {
+        impl_->leave(worker->id, WorkerState::gone);
+    }
+    impl_->limiter.forget(name);
+    impl_->settle(now);
+}
+
+void Broker::on_tick(TimePoint now) {
+    impl_->expire(now);
+    impl_->settle(now);
+}
+
+void Broker::request_stop(TimePoint now) {
+    impl_->expire(now);
+    impl_->set_state(BrokerState::stopping);
+    impl_->scheduler.stopping();
+    impl_->deadlines.clear();
+    impl_->settle(now);
+}
+
+void Broker::begin_reload(TimePoint now) {
+    impl_->expire(now);
+    // systemd only takes RELOADING=1 from a running service; before READY=1 the
+    // reload is applied quietly and READY=1 still waits for the rule.
+    if (impl_->state == BrokerState::ready || impl_->state == BrokerState::degraded) {
+        impl_->set_state(BrokerState::reloading);
+        impl_->reload_error.clear();
+        impl_->scheduler.reloading(now);
+    }
+    impl_->settle(now);
+}
+
+void Broker::finish_reload(std::optional<BrokerConfig> new_config, std::string error,
+                           TimePoint now) {
+    Impl& impl = *impl_;
+    impl.expire(now);
+    if (impl.state != BrokerState::stopping) {
+        if (new_config) {
+            impl.apply_config(std::move(*new_config), now);
+            impl.reload_error.clear();
+        } else {
+            impl.reload_error = sanitize_text(error, max_reload_error_length);
+        }
+        ++impl.own_version;
+        if (impl.state == BrokerState::reloading) {
+            const bool holds = impl.rule().holds(impl.registry.tallies());
+            impl.set_state(holds ? BrokerState::ready : BrokerState::degraded);
+            impl.scheduler.ready(now); // ends systemd's reload job, pings once
+        }
+    }
+    impl.settle(now);
+}
+
+std::vector<std::string> Broker::take_outbox() {
+    return impl_->scheduler.take_outbox();
+}
+
+std::optional<TimePoint> Broker::next_deadline() const {
+    std::optional<TimePoint> next = impl_->scheduler.next_deadline(impl_->healthy());
+    if (const auto worker_deadline = impl_->deadlines.earliest();
+        worker_deadline && impl_->state != BrokerState::stopping) {
+        next = next ? std::min(*next, *worker_deadline) : *worker_deadline;
+    }
+    return next;
+}
+
+BrokerState Broker::state() const noexcept {
+    return impl_->state;
+}
+
+Counts Broker::counts() const noexcept {
+    return impl_->rule().counts(impl_->registry.tallies());
+}
+
+std::string Broker::status_text() const {
+    return impl_->status_text();
+}
+
+std::uint64_t Broker::generation() const noexcept {
+    return impl_->generation;
+}
+
+const BrokerConfig& Broker::config() const noexcept {
+    return impl_->config;
+}
+
+} // namespace nb::core

@@ -1,0 +1,215 @@
+// Broker: what workers say (admission, then the keys we act on), how they
+// leave, and the worker table.
+#include "broker_impl.hpp"
+#include "forbidden_keys.hpp"
+#include "safe_text.hpp"
+#include "worker_name.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+
+namespace nb::core {
+
+std::string Broker::Impl::default_name(const Sender& sender) const {
+    if (!sender.unit.empty()) {
+        return sender.unit;
+    }
+    if (sender.source == Source::dbus && sender.pid <= 0) {
+        return sender.bus_name;
+    }
+    return "pid:" + std::to_string(sender.pid);
+}
+
+Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message& message,
+                                      TimePoint now) {
+    // Cheapest checks first: a flood must cost as little as possible.
+    if (!limiter.allow(RateLimiter::key_of(sender), now)) {
+        return Verdict::rate_limited;
+    }
+    if (find_forbidden_key(message)) {
+        return Verdict::forbidden_key;
+    }
+    if (is_lone_barrier(message)) {
+        return Verdict::accepted; // the shell answers it by closing the fd
+    }
+    const AllowRule* rule = policy.rule_for(sender);
+    if (rule == nullptr) {
+        return Verdict::unauthorised;
+    }
+    Worker* existing = registry.find_sender(sender);
+    std::string name;
+    if (const auto claimed = message.get("X_WORKER")) {
+        if (!is_valid_worker_name(*claimed)) {
+            return Verdict::invalid_name;
+        }
+        name = *claimed;
+    } else {
+        // A worker that named itself keeps its name when a later message (a plain
+        // sd_notify("WATCHDOG=1")) does not repeat it.
+        name = existing != nullptr ? existing->name : default_name(sender);
+    }
+    if (!Policy::may_claim(*rule, name)) {
+        return Verdict::name_denied;
+    }
+    const auto group = group_of(name);
+    if (!group) {
+        return Verdict::name_denied; // no group takes this name
+    }
+    Worker* worker = existing != nullptr && existing->name == name ? existing : nullptr;
+    if (worker == nullptr) {
+        if (state == BrokerState::stopping) {
+            return Verdict::stopping;
+        }
+        Worker* holder = registry.find_name(name);
+        const std::size_t others = registry.size() - (existing != nullptr ? 1 : 0);
+        if (holder == nullptr && others >= config.max_workers) {
+            return Verdict::too_many_workers;
+        }
+        if (existing != nullptr) {
+            // The sender renamed itself: its old identity leaves quietly.
+            deadlines.erase(existing->id);
+            registry.remove(existing->id);
+        }
+        if (holder == nullptr && message.stopping()) {
+            return Verdict::accepted; // says goodbye before hello: nothing to track
+        }
+        if (holder != nullptr) {
+            // The name's new process (a restart whose exit we have not seen yet).
+            registry.rebind(*holder, sender);
+            registry.set_state(*holder, WorkerState::starting);
+            registry.set_status(*holder, {});
+            holder->last_ping.reset();
+            worker = holder;
+        } else {
+            Worker fresh;
+            fresh.name = std::move(name);
+            fresh.group = *group;
+            fresh.source = sender.source;
+            fresh.pid = sender.pid;
+            fresh.uid = sender.uid;
+            fresh.bus_name = sender.source == Source::dbus ? sender.bus_name : std::string();
+            departed.forget_name(fresh.name);
+            worker = &registry.add(std::move(fresh));
+        }
+        arm(*worker, now);
+    }
+    apply(*worker, message, now);
+    return Verdict::accepted;
+}
+
+void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoint now) {
+    if (const auto status = message.status()) {
+        registry.set_status(worker, sanitize_text(*status, config.max_status_length));
+    }
+    if (message.stopping()) {
+        leave(worker.id, WorkerState::stopping);
+        return;
+    }
+    if (message.reloading()) {
+        registry.set_state(worker, WorkerState::reloading);
+        arm(worker, now);
+    }
+    if (message.ready()) {
+        become_ready(worker, now);
+    }
+    if (const auto watchdog = message.watchdog()) {
+        if (*watchdog == proto::WatchdogKind::trigger) {
+            mark_late(worker, LateReason::watchdog); // the worker says it is hung
+        } else {
+            worker.last_ping = now;
+            if (worker.state == WorkerState::ready ||
+                (worker.state == WorkerState::late && worker.late == LateReason::watchdog)) {
+                registry.set_state(worker, WorkerState::ready);
+                arm(worker, now);
+            }
+        }
+    }
+    if (const auto extend = message.extend_timeout_usec()) {
+        const auto by = std::chrono::microseconds(static_cast<std::int64_t>(
+            std::min<std::uint64_t>(*extend, std::chrono::microseconds::max().count() / 2)));
+        // EXTEND_TIMEOUT_USEC counts from now, and only stretches a start
+        // deadline that exists (a group without start_timeout has none).
+        const bool waiting =
+            worker.state == WorkerState::starting || worker.state == WorkerState::reloading ||
+            (worker.state == WorkerState::late && worker.late == LateReason::start_timeout);
+        if (waiting && worker.group < config.groups.size() &&
+            config.groups[worker.group].start_timeout.count() > 0) {
+            if (worker.state == WorkerState::late) {
+                registry.set_state(worker, WorkerState::starting);
+            }
+            const auto current = deadlines.of(worker.id);
+            deadlines.set(worker.id, current ? std::max(*current, now + by) : now + by);
+        }
+        if (state == BrokerState::starting) {
+            scheduler.extend(by);
+        }
+    }
+}
+
+void Broker::Impl::become_ready(Worker& worker, TimePoint now) {
+    const bool progress = worker.state != WorkerState::ready;
+    registry.set_state(worker, WorkerState::ready);
+    arm(worker, now);
+    if (progress && state == BrokerState::starting && config.extend_timeout.count() > 0) {
+        scheduler.extend(config.extend_timeout);
+    }
+}
+
+void Broker::Impl::mark_late(Worker& worker, LateReason reason) {
+    registry.set_state(worker, WorkerState::late, reason);
+    deadlines.erase(worker.id);
+    const bool required =
+        worker.group < config.groups.size() && config.groups[worker.group].required;
+    if (reason == LateReason::watchdog && required && config.watchdog_trigger &&
+        scheduler.ready_sent() && state != BrokerState::stopping) {
+        scheduler.trigger();
+    }
+}
+
+void Broker::Impl::leave(WorkerId id, WorkerState how) {
+    Worker* worker = registry.find(id);
+    if (worker == nullptr) {
+        return;
+    }
+    DepartedWorker departed_worker;
+    departed_worker.id = id;
+    departed_worker.info.name = worker->name;
+    departed_worker.info.group =
+        worker->group < config.groups.size() ? config.groups[worker->group].name : std::string();
+    departed_worker.info.source = worker->source;
+    departed_worker.info.pid = worker->pid;
+    departed_worker.info.uid = worker->uid;
+    departed_worker.info.state = how;
+    departed_worker.info.status = worker->status;
+    deadlines.erase(id);
+    registry.remove(id);
+    departed.add(std::move(departed_worker));
+}
+
+std::vector<WorkerInfo> Broker::workers(TimePoint now) const {
+    std::vector<WorkerInfo> rows;
+    const auto& config = impl_->config;
+    for (const Worker* worker : impl_->registry.in_order()) {
+        WorkerInfo row;
+        row.name = worker->name;
+        row.group = worker->group < config.groups.size() ? config.groups[worker->group].name
+                                                         : std::string();
+        row.source = worker->source;
+        row.pid = worker->pid;
+        row.uid = worker->uid;
+        row.state = worker->state;
+        row.status = worker->status;
+        if (worker->last_ping) {
+            row.last_ping_age =
+                std::chrono::duration_cast<std::chrono::microseconds>(now - *worker->last_ping);
+        }
+        rows.push_back(std::move(row));
+    }
+    for (const auto& entry : impl_->departed.entries()) {
+        rows.push_back(entry.info);
+    }
+    return rows;
+}
+
+} // namespace nb::core

@@ -1,0 +1,79 @@
+#pragma once
+// The state behind Broker, shared by broker.cpp (lifecycle, state, timers) and
+// broker_events.cpp (worker messages and departures). Internal to the core.
+
+#include "broker.hpp"
+#include "deadline_queue.hpp"
+#include "departed_workers.hpp"
+#include "policy.hpp"
+#include "rate_limiter.hpp"
+#include "readiness_rule.hpp"
+#include "status_composer.hpp"
+#include "upstream_scheduler.hpp"
+#include "worker_registry.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace nb::core {
+
+/// Departed workers remembered to explain a shortfall.
+inline constexpr std::size_t departed_capacity = 64;
+/// Bytes of a rejected config's error quoted in STATUS.
+inline constexpr std::size_t max_reload_error_length = 200;
+
+struct Broker::Impl {
+    Impl(BrokerConfig broker_config, UpstreamContext upstream_context, TimePoint now);
+
+    // --- broker_events.cpp -----------------------------------------------
+    Verdict admit_and_apply(const Sender& sender, const proto::Message& message, TimePoint now);
+    void apply(Worker& worker, const proto::Message& message, TimePoint now);
+    void become_ready(Worker& worker, TimePoint now);
+    void mark_late(Worker& worker, LateReason reason);
+    /// The worker is no longer live: `how` is gone (exit, bus) or stopping (STOPPING=1).
+    void leave(WorkerId id, WorkerState how);
+    [[nodiscard]] std::string default_name(const Sender& sender) const;
+
+    // --- broker.cpp --------------------------------------------------------
+    /// Late workers for every deadline up to `now`.
+    void expire(TimePoint now);
+    /// After every event: state transitions, then at most one upstream datagram.
+    void settle(TimePoint now);
+    void apply_config(BrokerConfig new_config, TimePoint now);
+    /// (Re)starts the worker's deadline for its current state.
+    void arm(const Worker& worker, TimePoint now);
+    [[nodiscard]] bool healthy() const noexcept;
+    [[nodiscard]] std::optional<std::size_t> group_of(const std::string& name) const;
+    [[nodiscard]] const GroupConfig* group_named(const std::string& name) const noexcept;
+    [[nodiscard]] const std::string& status_text() const;
+    [[nodiscard]] StatusFacts facts() const;
+    [[nodiscard]] ReadinessRule rule() const noexcept { return ReadinessRule(config.groups); }
+    /// Grows on every observable change.
+    [[nodiscard]] std::uint64_t version() const noexcept {
+        return registry.version() + departed.version() + own_version;
+    }
+    void set_state(BrokerState next) noexcept;
+
+    BrokerConfig config;
+    UpstreamContext upstream;
+    Policy policy;
+    RateLimiter limiter;
+    StatusComposer composer;
+    WorkerRegistry registry;
+    DepartedWorkers departed{departed_capacity};
+    DeadlineQueue deadlines;
+    UpstreamScheduler scheduler;
+    BrokerState state = BrokerState::starting;
+    std::string reload_error;
+    std::uint64_t own_version = 0;
+    std::uint64_t seen_version = ~std::uint64_t{0};
+    std::uint64_t generation = 0;
+    mutable std::string status_cache;
+    mutable std::uint64_t status_cache_version = ~std::uint64_t{0};
+};
+
+/// Bucket table size: every worker plus as many short-lived strangers.
+[[nodiscard]] std::size_t rate_limiter_capacity(const BrokerConfig& config) noexcept;
+
+} // namespace nb::core

@@ -1,0 +1,136 @@
+#include "upstream_scheduler.hpp"
+
+#include <nb/proto/message.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace nb::core {
+
+using std::chrono::microseconds;
+
+UpstreamScheduler::UpstreamScheduler(std::chrono::milliseconds status_interval,
+                                     microseconds broker_watchdog)
+    : throttle_(status_interval)
+    , half_watchdog_(broker_watchdog / 2) {}
+
+void UpstreamScheduler::set_status_interval(std::chrono::milliseconds interval) noexcept {
+    throttle_.set_interval(interval);
+}
+
+void UpstreamScheduler::ready(TimePoint now) noexcept {
+    if (stopped_) {
+        return;
+    }
+    ready_queued_ = true;
+    ping_due_ = now;           // systemd wants a ping right after READY=1
+    extend_ = microseconds{0}; // READY=1 ends the start: nothing left to extend
+}
+
+void UpstreamScheduler::reloading(TimePoint now) noexcept {
+    if (!stopped_) {
+        reloading_at_ = now;
+    }
+}
+
+void UpstreamScheduler::stopping() noexcept {
+    if (stopped_) {
+        return;
+    }
+    stopping_queued_ = true;
+    stopped_ = true;
+    ready_queued_ = false;
+    reloading_at_.reset();
+    trigger_queued_ = false;
+    extend_ = microseconds{0};
+    throttle_.mark_pending(); // the STATUS that says we are stopping goes along
+}
+
+void UpstreamScheduler::trigger() noexcept {
+    if (!stopped_ && trigger_armed_) {
+        trigger_queued_ = true;
+        trigger_armed_ = false;
+    }
+}
+
+void UpstreamScheduler::extend(microseconds by) noexcept {
+    if (stopped_ || by.count() <= 0) {
+        return;
+    }
+    extend_ = std::max(extend_, by);
+    throttle_.mark_pending();
+}
+
+bool UpstreamScheduler::flush(TimePoint now, const std::function<std::string()>& compose_status,
+                              bool healthy) {
+    std::vector<proto::Assignment> out;
+    const bool lifecycle = stopping_queued_ || ready_queued_ || reloading_at_.has_value();
+    if (stopping_queued_) {
+        out.push_back({"STOPPING", "1"});
+    }
+    if (reloading_at_) {
+        const auto usec =
+            std::chrono::duration_cast<microseconds>(reloading_at_->time_since_epoch()).count();
+        out.push_back({"RELOADING", "1"});
+        out.push_back({"MONOTONIC_USEC", std::to_string(usec)});
+    }
+    if (ready_queued_) {
+        out.push_back({"READY", "1"});
+        ready_sent_ = true;
+    }
+    bool status_sent = false;
+    if (throttle_.pending() && (lifecycle || throttle_.may_send(now))) {
+        std::string status = compose_status();
+        if (!status_ever_sent_ || status != last_status_) {
+            out.push_back({"STATUS", status});
+            last_status_ = std::move(status);
+            status_ever_sent_ = true;
+            status_sent = true;
+        }
+        if (extend_.count() > 0) {
+            out.push_back({"EXTEND_TIMEOUT_USEC", std::to_string(extend_.count())});
+        }
+        const bool chatter = status_sent || extend_.count() > 0;
+        extend_ = microseconds{0};
+        if (chatter) {
+            throttle_.sent(now);
+        } else {
+            throttle_.settled();
+        }
+    }
+    if (!stopped_) {
+        if (trigger_queued_) {
+            out.push_back({"WATCHDOG", "trigger"});
+        } else if (healthy && watchdog_enabled() && ready_sent_ && ping_due_ && now >= *ping_due_) {
+            out.push_back({"WATCHDOG", "1"});
+            ping_due_ = now + half_watchdog_;
+        }
+    }
+    if (healthy) {
+        trigger_armed_ = true;
+    }
+    stopping_queued_ = ready_queued_ = trigger_queued_ = false;
+    reloading_at_.reset();
+    if (!out.empty()) {
+        // Keys are constants and values are ours (STATUS sanitised, numbers), so
+        // this cannot fail; if it ever did, sending nothing beats sending garbage.
+        if (auto datagram = proto::serialize(out); datagram.ok()) {
+            outbox_.push_back(std::move(datagram.value()));
+        }
+    }
+    return status_sent;
+}
+
+std::optional<TimePoint> UpstreamScheduler::next_deadline(bool healthy) const noexcept {
+    std::optional<TimePoint> next = throttle_.deadline();
+    if (!stopped_ && healthy && watchdog_enabled() && ready_sent_ && ping_due_) {
+        next = next ? std::min(*next, *ping_due_) : *ping_due_;
+    }
+    return next;
+}
+
+std::vector<std::string> UpstreamScheduler::take_outbox() noexcept {
+    return std::exchange(outbox_, {});
+}
+
+} // namespace nb::core

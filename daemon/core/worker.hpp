@@ -1,0 +1,33 @@
+#pragma once
+// The broker's record of one live worker. Internal to the core; the outside sees
+// WorkerInfo rows.
+
+#include "broker.hpp"
+#include "deadline_queue.hpp"
+#include "worker_info.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace nb::core {
+
+/// Why a worker is late: it matters for WATCHDOG=trigger, which only a missed
+/// watchdog (a hang) fires.
+enum class LateReason { none, start_timeout, watchdog };
+
+struct Worker {
+    WorkerId id = 0; ///< registration order; never reused
+    std::string name;
+    std::size_t group = 0; ///< index into BrokerConfig::groups
+    Source source = Source::socket;
+    pid_t pid = 0;
+    uid_t uid = 0;
+    std::string bus_name; ///< Source::dbus only
+    WorkerState state = WorkerState::starting;
+    LateReason late = LateReason::none;
+    std::string status; ///< sanitised, cut to max_status_length
+    std::optional<TimePoint> last_ping;
+};
+
+} // namespace nb::core

@@ -1,0 +1,196 @@
+// Who gets in: forbidden keys, policy, names, rate limits, max_workers, and the
+// promise that nothing a worker sends becomes a line of its own upstream.
+#include "harness.hpp"
+
+#include <gmock/gmock.h>
+
+namespace nb::core::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ForbiddenKey : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ForbiddenKey, DropsTheWholeMessage) {
+    Harness h(pool_of(1));
+    h.take();
+    const std::string datagram = std::string("READY=1\nSTATUS=hi\n") + GetParam();
+    EXPECT_EQ(h.send(101, datagram), Verdict::forbidden_key);
+    EXPECT_EQ(h.broker.counts().known, 0U);
+    EXPECT_EQ(h.broker.state(), BrokerState::starting);
+    EXPECT_TRUE(h.take().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(FromAWorker, ForbiddenKey,
+                         ::testing::Values("MAINPID=1", "MAINPIDFDID=7", "NOTIFYACCESS=all",
+                                           "FDSTORE=1", "FDSTOREREMOVE=1", "FDNAME=x", "FDPOLL=0",
+                                           "WATCHDOG_USEC=1000000", "EXIT_STATUS=3", "BARRIER=1"));
+
+TEST(ALoneBarrier, IsAcceptedAndChangesNothing) {
+    Harness h(pool_of(1));
+    EXPECT_EQ(h.send(101, "BARRIER=1"), Verdict::accepted);
+    EXPECT_EQ(h.broker.counts().known, 0U);
+}
+
+TEST(AnInvalidWorkerName, IsRefused) {
+    Harness h(pool_of(1));
+    EXPECT_EQ(h.send(101, "X_WORKER=web 1"), Verdict::invalid_name);
+    EXPECT_EQ(h.send(101, "X_WORKER=" + std::string(65, 'a')), Verdict::invalid_name);
+    EXPECT_EQ(h.send(101, "X_WORKER=w\xc3\xa9"), Verdict::invalid_name);
+    EXPECT_EQ(h.send(101, "X_WORKER=a/b"), Verdict::invalid_name);
+    EXPECT_EQ(h.send(101, "X_WORKER=" + std::string(64, 'a')), Verdict::accepted);
+    EXPECT_EQ(h.send(102, "X_WORKER=web-1_a.b@c:d"), Verdict::accepted);
+}
+
+TEST(APolicy, RefusesSendersNoRuleMatches) {
+    BrokerConfig config = pool_of(1);
+    config.allow = {allow(1000)};
+    Harness h(config);
+    EXPECT_EQ(h.send_as(socket_sender(101, 1001), "READY=1"), Verdict::unauthorised);
+    EXPECT_EQ(h.send_as(socket_sender(102, 1000), "READY=1"), Verdict::accepted);
+}
+
+TEST(APolicy, MatchesGidAndUnitGlobs) {
+    BrokerConfig config = pool_of(1);
+    config.allow = {allow({}, 50, "worker@*.service")};
+    Harness h(config);
+    EXPECT_EQ(h.send_as(socket_sender(101, 1, 50, "other.service"), "READY=1"),
+              Verdict::unauthorised);
+    EXPECT_EQ(h.send_as(socket_sender(102, 1, 51, "worker@1.service"), "READY=1"),
+              Verdict::unauthorised);
+    EXPECT_EQ(h.send_as(socket_sender(103, 1, 50, "worker@1.service"), "READY=1"),
+              Verdict::accepted);
+}
+
+TEST(APolicy, LetsEachRuleClaimOnlyItsNames) {
+    BrokerConfig config = pool_of(2);
+    config.allow = {allow(1000, {}, {}, {"web-*"}), allow(2000, {}, {}, {"db-*"})};
+    Harness h(config);
+    EXPECT_EQ(h.send_as(socket_sender(101, 1000), "X_WORKER=web-1"), Verdict::accepted);
+    EXPECT_EQ(h.send_as(socket_sender(102, 1000), "X_WORKER=db-1"), Verdict::name_denied);
+    EXPECT_EQ(h.send_as(socket_sender(103, 2000), "X_WORKER=web-2"), Verdict::name_denied);
+    // Without X_WORKER the implicit name must be allowed too.
+    EXPECT_EQ(h.send_as(socket_sender(104, 2000), "READY=1"), Verdict::name_denied);
+}
+
+TEST(APolicy, CannotBeDodgedByTakingOverAnotherUsersName) {
+    BrokerConfig config = pool_of(1);
+    config.allow = {allow(1000, {}, {}, {"web-*"}), allow({}, {}, {}, {"guest-*"})};
+    Harness h(config);
+    h.send_as(socket_sender(101, 1000), "X_WORKER=web-1\nREADY=1");
+    EXPECT_EQ(h.send_as(socket_sender(666, 4242), "X_WORKER=web-1"), Verdict::name_denied);
+    EXPECT_EQ(h.broker.workers(h.now)[0].pid, 101);
+    EXPECT_EQ(h.broker.state(), BrokerState::ready);
+}
+
+TEST(ANameNoGroupMatches, IsRefused) {
+    BrokerConfig config = pool_of(1);
+    config.groups[0].match = {"web-*"};
+    Harness h(config);
+    EXPECT_EQ(h.send(101, "X_WORKER=cron"), Verdict::name_denied);
+}
+
+TEST(MaxWorkers, BoundsTheRegistryButNotMessagesFromKnownWorkers) {
+    BrokerConfig config = pool_of(3);
+    config.max_workers = 2;
+    Harness h(config);
+    EXPECT_EQ(h.worker(1, "STATUS=a"), Verdict::accepted);
+    EXPECT_EQ(h.worker(2, "STATUS=a"), Verdict::accepted);
+    EXPECT_EQ(h.worker(3, "STATUS=a"), Verdict::too_many_workers);
+    EXPECT_EQ(h.worker(1, "READY=1"), Verdict::accepted);
+    h.exit(102);
+    EXPECT_EQ(h.worker(3, "STATUS=a"), Verdict::accepted);
+}
+
+TEST(RateLimiting, DropsAFloodingSendersExcessAndSparesOthers) {
+    BrokerConfig config = pool_of(2);
+    config.rate_limit = RateLimit{.burst = 10, .per_second = 5};
+    Harness h(config);
+    unsigned accepted = 0;
+    for (int i = 0; i < 1000; ++i) {
+        accepted += h.worker(1, "STATUS=spam " + std::to_string(i)) == Verdict::accepted;
+    }
+    EXPECT_EQ(accepted, 10U);
+    EXPECT_EQ(h.worker(1, "READY=1"), Verdict::rate_limited);
+    EXPECT_EQ(h.worker(2, "READY=1"), Verdict::accepted); // a quiet neighbour gets through
+    h.advance(1s);
+    accepted = 0;
+    for (int i = 0; i < 100; ++i) {
+        accepted += h.worker(1, "READY=1") == Verdict::accepted;
+    }
+    EXPECT_EQ(accepted, 5U); // refilled at 5 per second
+}
+
+TEST(RateLimiting, KeysBusCallersByTheirUniqueName) {
+    BrokerConfig config = pool_of(2);
+    config.rate_limit = RateLimit{.burst = 1, .per_second = 1};
+    Harness h(config);
+    EXPECT_EQ(h.send_as(bus_sender(":1.1"), "X_WORKER=a"), Verdict::accepted);
+    EXPECT_EQ(h.send_as(bus_sender(":1.1"), "X_WORKER=a"), Verdict::rate_limited);
+    EXPECT_EQ(h.send_as(bus_sender(":1.2"), "X_WORKER=b"), Verdict::accepted);
+}
+
+TEST(AFloodOfStatusChanges, ReachesSystemdAtMostOncePerInterval) {
+    BrokerConfig config = pool_of(50);
+    config.status_interval = 500ms;
+    Harness h(config);
+    for (int step = 0; step < 1000; ++step) {
+        h.advance(10ms); // 10 s of traffic from 50 workers
+        h.worker(static_cast<unsigned>(step % 50), "STATUS=step " + std::to_string(step));
+    }
+    h.advance(1s);
+    EXPECT_LE(h.sent.size(), 1U + 10'000 / 500 + 1);
+    EXPECT_EQ(h.last_status(), h.broker.status_text()); // the trailing flush told the end
+}
+
+void expect_single_lines(const Harness& h) {
+    for (const auto& datagram : h.sent) {
+        EXPECT_THAT(datagram, Not(HasSubstr("\nREADY=1"))) << datagram;
+        EXPECT_THAT(datagram, Not(HasSubstr("\nMAINPID"))) << datagram;
+        EXPECT_THAT(datagram, Not(HasSubstr("\r"))) << datagram;
+        EXPECT_THAT(datagram, Not(HasSubstr("\x1b"))) << datagram;
+    }
+    EXPECT_EQ(h.count("READY"), 0U);
+    EXPECT_EQ(h.count("MAINPID"), 0U);
+}
+
+TEST(WorkerText, WithControlCharactersIsFlattenedIntoOurOneLineStatus) {
+    Harness h(pool_of(1));
+    EXPECT_EQ(h.worker(1, "STATUS=ok\x1b[31m\tx\xc2\x85y\xe2\x80\xa8z"), Verdict::accepted);
+    expect_single_lines(h);
+    EXPECT_EQ(h.last_status(), "0/1 workers ready; web-1 starting (ok [31m x y z)");
+}
+
+TEST(WorkerText, WithANewlineFromDBusIsRefusedOrFlattenedNeverForwarded) {
+    Harness h(pool_of(1));
+    // parse() splits a raw '\n', so this arrives the way the D-Bus layer builds
+    // it: one assignment whose value holds the newline.
+    auto message = proto::Message::from_assignments(std::vector<proto::Assignment>{
+        {"X_WORKER", "web-1"}, {"STATUS", "ok\nREADY=1\nMAINPID=1"}});
+    if (message.ok()) {
+        EXPECT_EQ(h.broker.on_message(socket_sender(101), message.value(), h.now),
+                  Verdict::accepted);
+        h.drain();
+        EXPECT_EQ(h.last_status(), "0/1 workers ready; web-1 starting (ok READY=1 MAINPID=1)");
+    }
+    expect_single_lines(h);
+}
+
+TEST(WorkerText, IsCutToMaxStatusLengthOnACodePointBoundary) {
+    BrokerConfig config = pool_of(1);
+    config.max_status_length = 5;
+    Harness h(config);
+    h.worker(1, "STATUS=ab\xc3\xa9\xc3\xa9"); // "abéé": 6 bytes
+    EXPECT_EQ(h.broker.workers(h.now)[0].status, "ab\xc3\xa9");
+}
+
+TEST(AUnitName, WithOddBytesIsSanitisedInTheStatus) {
+    Harness h(pool_of(1));
+    h.send_as(socket_sender(101, 1, 1, "evil\nREADY=1.service"), "STATUS=x");
+    EXPECT_EQ(h.count("READY"), 0U);
+    EXPECT_EQ(h.last_status(), "0/1 workers ready; evil READY=1.service starting (x)");
+}
+
+} // namespace
+} // namespace nb::core::testing
