@@ -1,0 +1,105 @@
+#include "send_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace nb::cli {
+namespace {
+
+struct Parsed {
+    int result = 0;
+    SendOptions options;
+};
+
+Parsed parse(const std::vector<std::string>& options) {
+    std::vector<std::string> args(options.size() + 1);
+    args[0] = "notify-broker";
+    std::copy(options.begin(), options.end(), args.begin() + 1);
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    Parsed parsed;
+    parsed.result = parse_send_options(static_cast<int>(args.size()), argv.data(), parsed.options);
+    return parsed;
+}
+
+TEST(SendOptions, CollectsFlagsStatusAndAssignments) {
+    const auto parsed = parse({"--ready", "--status=a b", "X_A=1", "--stopping", "--no-block"});
+    ASSERT_EQ(parsed.result, 1);
+    EXPECT_TRUE(parsed.options.ready);
+    EXPECT_TRUE(parsed.options.stopping);
+    EXPECT_TRUE(parsed.options.no_block);
+    EXPECT_EQ(parsed.options.status, "a b");
+    EXPECT_EQ(parsed.options.assignments, std::vector<std::string>{"X_A=1"});
+}
+
+TEST(SendOptions, OptionsMayFollowAssignmentsLikeGetoptPermutes) {
+    const auto parsed = parse({"A=1", "--ready"});
+    ASSERT_EQ(parsed.result, 1);
+    EXPECT_TRUE(parsed.options.ready);
+    EXPECT_EQ(parsed.options.assignments, std::vector<std::string>{"A=1"});
+}
+
+TEST(SendOptions, DoubleDashEndsTheOptions) {
+    const auto parsed = parse({"--", "--ready"});
+    ASSERT_EQ(parsed.result, 1);
+    EXPECT_FALSE(parsed.options.ready);
+    EXPECT_EQ(parsed.options.assignments, std::vector<std::string>{"--ready"});
+}
+
+TEST(SendOptions, PidAcceptsSelfParentAutoAndNumbers) {
+    EXPECT_EQ(parse({"--pid=self"}).options.pid, getpid());
+    EXPECT_EQ(parse({"--pid=parent"}).options.pid, getppid());
+    EXPECT_EQ(parse({"--pid=42"}).options.pid, 42);
+    const pid_t parent = getppid();
+    EXPECT_EQ(parse({"--pid"}).options.pid, parent > 1 ? parent : getpid());
+    EXPECT_EQ(parse({"--pid=auto"}).options.pid, parent > 1 ? parent : getpid());
+}
+
+TEST(SendOptions, PidRejectsZeroAndGarbageWithSystemdsErrors) {
+    EXPECT_EQ(parse({"--pid=0"}).result, -ERANGE);
+    EXPECT_EQ(parse({"--pid=abc"}).result, -EINVAL);
+    EXPECT_EQ(parse({"--pid=-3"}).result, -ERANGE);
+}
+
+TEST(SendOptions, UidResolvesNamesAndAcceptsUnknownNumbers) {
+    const auto root = parse({"--uid=root", "--ready"});
+    ASSERT_EQ(root.result, 1);
+    EXPECT_EQ(root.options.uid, 0U);
+    EXPECT_EQ(root.options.gid, 0U);
+    const auto numeric = parse({"--uid=54321", "--ready"});
+    ASSERT_EQ(numeric.result, 1);
+    EXPECT_EQ(numeric.options.uid, 54321U);
+    EXPECT_EQ(numeric.options.gid, std::nullopt);
+    EXPECT_EQ(parse({"--uid=no-such-user-here", "--ready"}).result, -EINVAL);
+}
+
+TEST(SendOptions, NothingToDoIsAnErrorButHelpAndVersionAreNot) {
+    EXPECT_EQ(parse({}).result, -EINVAL);
+    EXPECT_EQ(parse({"--help"}).result, 0);
+    EXPECT_EQ(parse({"-h"}).result, 0);
+    EXPECT_EQ(parse({"--version"}).result, 0);
+    EXPECT_EQ(parse({"--bogus"}).result, -EINVAL);
+    EXPECT_EQ(parse({"--booted"}).result, 1);
+}
+
+TEST(ParsePid, FollowsSystemdsParsePid) {
+    pid_t pid = 0;
+    EXPECT_EQ(parse_pid("123", pid), 0);
+    EXPECT_EQ(pid, 123);
+    EXPECT_EQ(parse_pid("0", pid), ERANGE);
+    EXPECT_EQ(parse_pid("99999999999", pid), ERANGE);
+    EXPECT_EQ(parse_pid("", pid), EINVAL);
+    EXPECT_EQ(parse_pid("12x", pid), EINVAL);
+}
+
+} // namespace
+} // namespace nb::cli
