@@ -61,6 +61,9 @@ void DatagramDispatcher::dispatch_one(ReceivedDatagram& datagram, core::TimePoin
         if (hooks_.flush) {
             hooks_.flush();
         }
+        // The sender may look at us the moment the fd closes: nothing of this
+        // datagram may still be open then.
+        datagram.pidfd.reset();
         datagram.close_fds();
         return;
     }

@@ -89,6 +89,11 @@ bool ProcessWatcher::watch(pid_t pid, UniqueFd pidfd, std::string unit) {
         uv_poll_start(process->poll.get(), UV_READABLE, &ProcessWatcher::on_poll) != 0) {
         return false;
     }
+    if (log_enabled(LogLevel::debug)) {
+        log(LogLevel::debug, "watching pid " + std::to_string(pid) + " (pidfd " +
+                                 std::to_string(process->pidfd.get()) + ", unit '" + process->unit +
+                                 "')");
+    }
     processes_[pid] = std::move(process);
     return true;
 }

@@ -1,7 +1,7 @@
 // The broker relays one consolidated story upstream: STATUS as workers come up,
 // READY=1 exactly once when the pool is ready, STOPPING=1 and exit 0 on SIGTERM.
 
-#include "support/broker_process.hpp"
+#include "support/broker_test.hpp"
 #include "support/worker.hpp"
 
 #include <gtest/gtest.h>
@@ -13,18 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class BrokerRelay : public ::testing::Test {
-protected:
-    void TearDown() override {
-        if (HasFailure() && broker_) {
-            std::cerr << "---- notify-brokerd log ----\n" << broker_->log();
-        }
-    }
-
-    TempDir dir_;
-    UpstreamReceiver upstream_{dir_.file("upstream.sock")};
-    std::unique_ptr<BrokerProcess> broker_;
-};
+using BrokerRelay = BrokerTest;
 
 TEST_F(BrokerRelay, relays_ready_once_when_every_expected_worker_is_ready) {
     BrokerOptions options;

@@ -73,6 +73,17 @@ std::size_t BrokerProcess::fd_count() const {
     return count;
 }
 
+std::string BrokerProcess::fd_listing() const {
+    std::string text;
+    for (const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid()) + "/fd")) {
+        std::error_code ec;
+        text += entry.path().filename().string() + " -> " +
+                std::filesystem::read_symlink(entry.path(), ec).string() + "\n";
+    }
+    return text;
+}
+
 long BrokerProcess::rss_kib() const {
     std::ifstream in("/proc/" + std::to_string(pid()) + "/status");
     std::string line;

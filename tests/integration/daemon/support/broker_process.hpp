@@ -47,6 +47,8 @@ public:
 
     /// Entries in /proc/PID/fd.
     [[nodiscard]] std::size_t fd_count() const;
+    /// "fd -> target" lines of /proc/PID/fd, for failure messages.
+    [[nodiscard]] std::string fd_listing() const;
     /// VmRSS from /proc/PID/status, in KiB.
     [[nodiscard]] long rss_kib() const;
 

@@ -91,12 +91,14 @@ ChildProcess ChildProcess::start(const std::function<void()>& in_child,
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
                                  const SpawnOptions& options) {
     return start(
-        [&argv] {
+        [&argv, &options] {
             std::vector<char*> args;
             for (const auto& arg : argv) {
                 args.push_back(const_cast<char*>(arg.c_str()));
             }
             args.push_back(nullptr);
+            // Nothing of the test (ctest's log, other sockets) leaks into the program.
+            ::close_range(options.listen_fd >= 0 ? 4 : 3, ~0U, 0);
             ::execv(args[0], args.data());
             ::_exit(127);
         },

@@ -1,0 +1,143 @@
+// Whatever a sender puts on the socket, the broker drops it whole, counts why,
+// closes every fd that came with it, and never lets it become an upstream line.
+
+#include "support/broker_test.hpp"
+#include "support/raw_sender.hpp"
+#include "support/worker.hpp"
+
+#include <nb/client/notifier.hpp>
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace nb::test {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+
+/// The "dropped: ..." summary notify-brokerd logs when it exits.
+std::string drop_summary(const std::string& log) {
+    static const std::regex summary("dropped: ([^;]*);");
+    std::smatch match;
+    return std::regex_search(log, match, summary) ? match[1].str() : "<no summary in log>";
+}
+
+using BadInput = BrokerTest;
+
+TEST_F(BadInput, each_kind_of_junk_is_dropped_and_counted_under_its_reason) {
+    auto& broker = start_broker({"--expect", "1"});
+    RawSender sender(broker.socket_path());
+    ASSERT_EQ(sender.send("STATUS=" + std::string(4096 - 7, 'x')), 0); // exactly 4096: oversize
+    ASSERT_EQ(sender.send("READY=1" + std::string(5000, '\n')), 0);    // > 4096: oversize
+    ASSERT_EQ(sender.send(""), 0);                                     // empty
+    ASSERT_EQ(sender.send("READY=1\0X_WORKER=nul"s), 0);               // embedded NUL
+    ASSERT_EQ(sender.send("READY=1\nthis is not an assignment"), 0);   // malformed line
+    ASSERT_EQ(sender.send("READY=1\nSTATUS=\xff\xfe not UTF-8"), 0);   // bad UTF-8
+    ASSERT_EQ(sender.send("READY=2"), 0);                              // bad value
+    ASSERT_EQ(sender.send("READY=1\nMAINPID=1"), 0);                   // forbidden key
+    ASSERT_EQ(sender.send("READY=1\nFDSTORE=1"), 0);                   // forbidden key
+    ASSERT_EQ(sender.send("BARRIER=1"), 0);                            // barrier without fd
+    ASSERT_TRUE(barrier(broker.socket_path()));
+    drain_upstream();
+    EXPECT_EQ(upstream_.count_line("READY=1"), 0U) << "junk made the pool ready";
+
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_EQ(drop_summary(broker.log()), "oversize=2 malformed=5 bad-barrier=1 forbidden-key=2");
+}
+
+TEST_F(BadInput, a_datagram_of_4095_bytes_is_still_accepted) {
+    auto& broker = start_broker({"--expect", "1"});
+    RawSender sender(broker.socket_path());
+    const std::string head = "READY=1\nSTATUS=";
+    ASSERT_EQ(sender.send(head + std::string(4095 - head.size(), 'y')), 0);
+    ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+}
+
+TEST_F(BadInput, fds_attached_to_junk_are_all_closed) {
+    auto& broker = start_broker({"--expect", "1"});
+    const int dev_null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(dev_null, 0);
+    const std::vector<int> fds(253, dev_null); // SCM_MAX_FD: 253 new fds in the broker
+    // This process becomes a known worker first: the broker then rightly holds
+    // its pidfd, before and after.
+    ASSERT_TRUE(send_with_barrier(broker.socket_path(), {"STATUS=known"}));
+    const std::size_t before = broker.fd_count();
+    const std::string listing_before = broker.fd_listing();
+
+    RawSender sender(broker.socket_path());
+    ASSERT_EQ(sender.send("this is junk", fds), 0);
+    ASSERT_EQ(sender.send("STATUS=valid but with fds", fds), 0);
+    ASSERT_EQ(sender.send("BARRIER=1", fds), 0); // a barrier must carry exactly one fd
+    ASSERT_EQ(sender.send("", std::vector<int>(3, dev_null)), 0);
+    // A barrier from another sender: everything queued before it has been processed.
+    ASSERT_TRUE(barrier(broker.socket_path()));
+    EXPECT_EQ(broker.fd_count(), before) << "before:\n"
+                                         << listing_before << "after:\n"
+                                         << broker.fd_listing();
+    ::close(dev_null);
+}
+
+TEST_F(BadInput, a_sender_the_policy_does_not_allow_is_rejected) {
+    BrokerOptions options;
+    options.args = {"--socket-mode", "0666"};
+    options.config = "[[group]]\nname = \"workers\"\nexpect = 1\n\n"
+                     "[[allow]]\nuid = 0\n";
+    auto& broker = start_broker(options);
+
+    auto intruder = ChildProcess::fork([&broker] {
+        // nobody: a uid no allow rule names.
+        if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) {
+            return 2;
+        }
+        client::Notifier notifier(broker.socket_path());
+        return notifier.notify("X_WORKER=intruder\nREADY=1").sent() ? 0 : 1;
+    });
+    ASSERT_EQ(intruder.wait_exit_code(5s), 0);
+    ASSERT_TRUE(barrier(broker.socket_path()));
+    drain_upstream();
+    EXPECT_EQ(upstream_.count_line("READY=1"), 0U) << "uid 65534 made the pool ready";
+
+    // Root is allowed: the policy refuses the intruder, not everyone.
+    auto worker = start_worker(broker.socket_path(), {"X_WORKER=root-worker\nREADY=1"});
+    ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_EQ(drop_summary(broker.log()), "unauthorised=1");
+    EXPECT_NE(broker.log().find("uid 65534: unauthorised"), std::string::npos);
+}
+
+/// Every line the broker sends upstream starts with a key it may send.
+void expect_only_broker_lines(const std::vector<std::string>& history) {
+    static const std::regex allowed(
+        "^(READY=1|STOPPING=1|RELOADING=1|WATCHDOG=1|WATCHDOG=trigger|MONOTONIC_USEC=[0-9]+|"
+        "EXTEND_TIMEOUT_USEC=[0-9]+|STATUS=.*)$");
+    for (const auto& datagram : history) {
+        for (const auto& line : lines_of(datagram)) {
+            EXPECT_TRUE(std::regex_match(line, allowed)) << "upstream line: " << line;
+        }
+    }
+}
+
+TEST_F(BadInput, newlines_in_worker_text_never_become_upstream_lines) {
+    auto& broker = start_broker({"--expect", "2", "--status-interval", "1ms"});
+    RawSender sender(broker.socket_path());
+    // systemd 252 reads backslash escapes: "\n" here is an escaped newline
+    // inside the value, not a line break.
+    ASSERT_EQ(sender.send("X_WORKER=w1\nSTATUS=evil\\nREADY=1\\nMAINPID=1"), 0);
+    ASSERT_EQ(sender.send("X_WORKER=w2\\nREADY=1\nSTATUS=x"), 0);
+    ASSERT_EQ(sender.send("X_WORKER=w3\rREADY=1\nSTATUS=cr\rMAINPID=1"), 0);
+    ASSERT_TRUE(barrier(broker.socket_path()));
+    drain_upstream();
+    EXPECT_EQ(broker.terminate(), 0);
+    ASSERT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
+    EXPECT_EQ(upstream_.count_line("READY=1"), 0U);
+    expect_only_broker_lines(upstream_.history());
+}
+
+} // namespace
+} // namespace nb::test

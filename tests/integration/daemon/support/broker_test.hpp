@@ -1,0 +1,47 @@
+#pragma once
+// A GoogleTest fixture with a temp dir, an upstream receiver and (once the test
+// starts it) a notify-brokerd, whose log is printed when the test failed.
+
+#include "broker_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <memory>
+
+namespace nb::test {
+
+class BrokerTest : public ::testing::Test {
+protected:
+    void TearDown() override {
+        if (HasFailure() && broker_) {
+            std::cerr << "---- notify-brokerd log ----\n" << broker_->log();
+        }
+    }
+
+    BrokerProcess& start_broker(const BrokerOptions& options) {
+        broker_ = std::make_unique<BrokerProcess>(dir_, upstream_, options);
+        return *broker_;
+    }
+    BrokerProcess& start_broker(std::vector<std::string> args) {
+        BrokerOptions options;
+        options.args = std::move(args);
+        return start_broker(options);
+    }
+
+    /// Reads what the broker has already sent (after a barrier, everything it
+    /// caused is queued): returns the number of datagrams read.
+    std::size_t drain_upstream() {
+        std::size_t count = 0;
+        while (upstream_.next(std::chrono::milliseconds(0))) {
+            ++count;
+        }
+        return count;
+    }
+
+    TempDir dir_;
+    UpstreamReceiver upstream_{dir_.file("upstream.sock")};
+    std::unique_ptr<BrokerProcess> broker_;
+};
+
+} // namespace nb::test
