@@ -24,12 +24,19 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
         argv.push_back(dir.write("broker.toml", options.config));
     }
     argv.insert(argv.end(), options.args.begin(), options.args.end());
+    if (!options.command.empty()) {
+        argv.push_back("--");
+        argv.insert(argv.end(), options.command.begin(), options.command.end());
+    }
     SpawnOptions spawn;
     spawn.env["NOTIFY_SOCKET"] = upstream.path();
     spawn.env["WATCHDOG_USEC"] = std::nullopt;
     spawn.env["WATCHDOG_PID"] = std::nullopt;
     spawn.env["LISTEN_FDS"] = std::nullopt;
     spawn.env["LISTEN_PID"] = std::nullopt;
+    for (const auto& [name, value] : options.env) {
+        spawn.env[name] = value;
+    }
     spawn.output_file = log_path;
     spawn.listen_fd = options.listen_fd;
     return ChildProcess::spawn(argv, spawn);
@@ -84,15 +91,34 @@ std::string BrokerProcess::fd_listing() const {
     return text;
 }
 
-long BrokerProcess::rss_kib() const {
-    std::ifstream in("/proc/" + std::to_string(pid()) + "/status");
+namespace {
+
+/// Sum of the values of the /proc/PID/status fields named in `fields`.
+long status_fields(pid_t pid, std::initializer_list<std::string_view> fields) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
+    long sum = 0;
+    bool found = false;
     while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) {
-            return std::stol(line.substr(6));
+        for (const auto field : fields) {
+            if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 &&
+                line[field.size()] == ':') {
+                sum += std::stol(line.substr(field.size() + 1));
+                found = true;
+            }
         }
     }
-    return -1;
+    return found ? sum : -1;
+}
+
+} // namespace
+
+long BrokerProcess::rss_kib() const {
+    return status_fields(pid(), {"VmRSS"});
+}
+
+long BrokerProcess::context_switches() const {
+    return status_fields(pid(), {"voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"});
 }
 
 } // namespace nb::test

@@ -8,6 +8,8 @@
 #include "upstream_receiver.hpp"
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,10 @@ struct BrokerOptions {
     /// returning, so its socket is known to be ready.
     bool wait_until_listening = true;
     std::string log_level = "info";
+    /// Extra environment for the broker (WATCHDOG_USEC, ...); empty value: unset.
+    std::map<std::string, std::optional<std::string>> env;
+    /// Arguments after "--" (spawn mode).
+    std::vector<std::string> command;
 };
 
 class BrokerProcess {
@@ -51,6 +57,8 @@ public:
     [[nodiscard]] std::string fd_listing() const;
     /// VmRSS from /proc/PID/status, in KiB.
     [[nodiscard]] long rss_kib() const;
+    /// voluntary + nonvoluntary context switches: how often it woke up.
+    [[nodiscard]] long context_switches() const;
 
 private:
     std::string socket_path_;

@@ -1,0 +1,67 @@
+// Socket activation (notify-brokerd.socket): the broker takes the datagram
+// socket systemd passes as LISTEN_FDS and leaves its path alone.
+
+#include "support/broker_test.hpp"
+#include "support/worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace nb::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A socket bound at path, as systemd would create it for a .socket unit.
+int bound_socket(const std::string& path, int type) {
+    const int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+        return -1;
+    }
+    return fd;
+}
+
+using SocketActivation = BrokerTest;
+
+TEST_F(SocketActivation, the_broker_listens_on_the_passed_socket) {
+    const std::string path = dir_.file("activated.sock");
+    const int fd = bound_socket(path, SOCK_DGRAM);
+    ASSERT_GE(fd, 0);
+    BrokerOptions options;
+    options.listen_fd = fd;
+    options.args = {"--expect", "1"};
+    auto& broker = start_broker(options);
+    ::close(fd);
+
+    auto worker = start_worker(path, {"READY=1"});
+    ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+    EXPECT_NE(broker.log().find("listening on " + path), std::string::npos);
+
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_TRUE(std::filesystem::exists(path)) << "the socket unit's path was removed";
+    worker.close_stdin();
+}
+
+TEST_F(SocketActivation, a_passed_stream_socket_is_refused_with_an_error) {
+    const int fd = bound_socket(dir_.file("stream.sock"), SOCK_STREAM);
+    ASSERT_GE(fd, 0);
+    BrokerOptions options;
+    options.listen_fd = fd;
+    options.wait_until_listening = false;
+    auto& broker = start_broker(options);
+    ::close(fd);
+    EXPECT_EQ(broker.wait_exit_code(10s), 1);
+    EXPECT_NE(broker.log().find("AF_UNIX datagram socket"), std::string::npos) << broker.log();
+}
+
+} // namespace
+} // namespace nb::test
