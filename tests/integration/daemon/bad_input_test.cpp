@@ -111,6 +111,20 @@ TEST_F(BadInput, a_sender_the_policy_does_not_allow_is_rejected) {
     EXPECT_NE(broker.log().find("uid 65534: unauthorised"), std::string::npos);
 }
 
+TEST_F(BadInput, a_sender_whose_pid_the_broker_cannot_see_is_dropped_as_unattributable) {
+    BrokerOptions options;
+    options.args = {"--expect", "1"};
+    options.own_pid_namespace = true; // our pids mean nothing in there: SCM_CREDENTIALS pid 0
+    auto& broker = start_broker(options);
+    RawSender sender(broker.socket_path());
+    ASSERT_EQ(sender.send("READY=1"), 0);
+    ASSERT_TRUE(barrier(broker.socket_path()));
+    drain_upstream();
+    EXPECT_EQ(upstream_.count_line("READY=1"), 0U);
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_EQ(drop_summary(broker.log()), "no-credentials=1");
+}
+
 /// Every line the broker sends upstream starts with a key it may send.
 void expect_only_broker_lines(const std::vector<std::string>& history) {
     static const std::regex allowed(

@@ -13,8 +13,11 @@ namespace {
 ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
                           const BrokerOptions& options, const std::string& socket_path,
                           const std::string& log_path) {
-    std::vector<std::string> argv = {brokerd_path(), "--bus", "none", "--log-level",
-                                     options.log_level};
+    std::vector<std::string> argv;
+    if (options.own_pid_namespace) {
+        argv = {"/usr/bin/unshare", "--pid", "--fork", "--kill-child"};
+    }
+    argv.insert(argv.end(), {brokerd_path(), "--bus", "none", "--log-level", options.log_level});
     if (options.listen_fd < 0) {
         argv.push_back("--socket");
         argv.push_back(socket_path);
@@ -42,6 +45,16 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
     return ChildProcess::spawn(argv, spawn);
 }
 
+/// The only child of unshare(1): the broker, as seen from here. unshare forks
+/// at once, so the child exists by the time the broker has said anything.
+pid_t only_child(pid_t parent) {
+    std::ifstream in("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) +
+                     "/children");
+    pid_t child = -1;
+    in >> child;
+    return child;
+}
+
 } // namespace
 
 std::string brokerd_path() {
@@ -57,6 +70,13 @@ BrokerProcess::BrokerProcess(const TempDir& dir, UpstreamReceiver& upstream,
         throw std::runtime_error("notify-brokerd sent nothing upstream within 10 s; log:\n" +
                                  log());
     }
+    pid_ = options.own_pid_namespace ? only_child(child_.pid()) : child_.pid();
+}
+
+void BrokerProcess::signal(int signum) const {
+    if (pid_ > 0) {
+        ::kill(pid_, signum);
+    }
 }
 
 std::string BrokerProcess::log() const {
@@ -67,7 +87,7 @@ std::string BrokerProcess::log() const {
 }
 
 int BrokerProcess::terminate(std::chrono::milliseconds timeout) {
-    child_.signal(SIGTERM);
+    signal(SIGTERM);
     return child_.wait_exit_code(timeout);
 }
 

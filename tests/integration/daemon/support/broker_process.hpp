@@ -33,6 +33,9 @@ struct BrokerOptions {
     std::map<std::string, std::optional<std::string>> env;
     /// Arguments after "--" (spawn mode).
     std::vector<std::string> command;
+    /// Run the broker as pid 1 of a new pid namespace (unshare --pid --fork), so
+    /// that this test's processes are invisible to it.
+    bool own_pid_namespace = false;
 };
 
 class BrokerProcess {
@@ -41,12 +44,13 @@ public:
     /// upstream within 10 s (when wait_until_listening).
     BrokerProcess(const TempDir& dir, UpstreamReceiver& upstream, const BrokerOptions& options);
 
-    [[nodiscard]] pid_t pid() const noexcept { return child_.pid(); }
+    /// The broker's pid as this test sees it.
+    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
     /// The workers' NOTIFY_SOCKET.
     [[nodiscard]] const std::string& socket_path() const noexcept { return socket_path_; }
     [[nodiscard]] std::string log() const;
 
-    void signal(int signum) const { child_.signal(signum); }
+    void signal(int signum) const;
     /// Exit code after SIGTERM (-1000 if it did not exit within timeout).
     int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     int wait_exit_code(std::chrono::milliseconds timeout) { return child_.wait_exit_code(timeout); }
@@ -64,6 +68,7 @@ private:
     std::string socket_path_;
     std::string log_path_;
     ChildProcess child_;
+    pid_t pid_ = -1;
 };
 
 } // namespace nb::test

@@ -1,0 +1,62 @@
+// The unit a worker runs in, from /proc/PID/cgroup, under systemd's unit-name rules.
+
+#include "unit_name.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+namespace nb::daemon {
+namespace {
+
+TEST(UnitName, a_service_in_the_system_slice_is_found) {
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/web@2.service\n"), "web@2.service");
+}
+
+TEST(UnitName, the_last_service_or_scope_on_the_path_wins) {
+    EXPECT_EQ(unit_from_cgroup_file(
+                  "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"),
+              "app-x.scope");
+    // A delegated sub-cgroup below the unit still belongs to the unit.
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/worker-3\n"), "db.service");
+}
+
+TEST(UnitName, escaped_cgroup_names_are_unescaped) {
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/_cgroup.service\n"), "cgroup.service");
+}
+
+TEST(UnitName, only_the_unified_hierarchy_line_counts) {
+    EXPECT_EQ(unit_from_cgroup_file("1:name=systemd:/system.slice/old.service\n"
+                                    "0::/system.slice/new.service\n"),
+              "new.service");
+}
+
+TEST(UnitName, no_unit_gives_an_empty_name) {
+    EXPECT_EQ(unit_from_cgroup_file("0::/\n"), "");
+    EXPECT_EQ(unit_from_cgroup_file("0::/init.scope.d/x.slice\n"), "");
+    EXPECT_EQ(unit_from_cgroup_file(""), "");
+}
+
+TEST(UnitName, templates_and_invalid_names_are_not_units) {
+    EXPECT_FALSE(is_service_or_scope_name("web@.service"));
+    EXPECT_FALSE(is_service_or_scope_name("@x.service"));
+    EXPECT_FALSE(is_service_or_scope_name(".service"));
+    EXPECT_FALSE(is_service_or_scope_name("a@b@c.service"));
+    EXPECT_FALSE(is_service_or_scope_name("sp ace.service"));
+    EXPECT_FALSE(is_service_or_scope_name("web.socket"));
+    EXPECT_FALSE(is_service_or_scope_name(std::string(250, 'a') + ".service"));
+    EXPECT_TRUE(is_service_or_scope_name("a-b_c:d\\x2d.service"));
+    EXPECT_TRUE(is_service_or_scope_name("session-3.scope"));
+}
+
+TEST(UnitName, a_process_that_is_gone_has_no_unit) {
+    EXPECT_EQ(read_unit_of(0x3fffffff), "");
+}
+
+TEST(UnitName, our_own_cgroup_file_can_be_read) {
+    // Whatever it is here (a unit or none), reading it must not fail or throw.
+    EXPECT_NO_THROW((void)read_unit_of(::getpid()));
+}
+
+} // namespace
+} // namespace nb::daemon
