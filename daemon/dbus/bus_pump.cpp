@@ -78,8 +78,16 @@ void BusPump::on_timer(uv_timer_t* handle) noexcept {
 }
 
 void BusPump::process() noexcept {
+    struct Dispatching {
+        bool& flag;
+        explicit Dispatching(bool& f) : flag(f) { flag = true; }
+        ~Dispatching() { flag = false; }
+        Dispatching(const Dispatching&) = delete;
+        Dispatching& operator=(const Dispatching&) = delete;
+    } dispatching(dispatching_);
     try {
-        for (int i = 0; i < max_requests_per_turn; ++i) {
+        // Stop as soon as a callback closed us (prepare_ gone).
+        for (int i = 0; i < max_requests_per_turn && prepare_; ++i) {
             if (!connection_.processPendingRequest()) {
                 return;
             }

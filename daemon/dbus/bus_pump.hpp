@@ -35,6 +35,9 @@ public:
     /// Stops watching the connection and starts closing the handles. Idempotent.
     void close() noexcept;
     [[nodiscard]] bool failed() const noexcept { return failed_; }
+    /// True inside processPendingRequest(), i.e. inside an sd-bus callback: the
+    /// connection must not be destroyed now (close() the pump, destroy later).
+    [[nodiscard]] bool dispatching() const noexcept { return dispatching_; }
 
 private:
     static void on_prepare(uv_prepare_t* handle) noexcept;
@@ -54,6 +57,7 @@ private:
     int polled_fd_ = -1;
     int polled_events_ = 0;
     bool failed_ = false;
+    bool dispatching_ = false;
 };
 
 } // namespace nb::dbus

@@ -22,12 +22,14 @@
 #include "core/broker.hpp"
 #include "shell/daemon_settings.hpp"
 
+#include <uv.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include <uv.h>
+#include <sys/types.h>
 
 namespace nb::dbus {
 
@@ -41,6 +43,9 @@ struct BusHooks {
     /// Called after a D-Bus call changed the Broker: drain the outbox, re-arm the timer.
     std::function<void()> after_change;
     LogFn log;
+    /// A caller's systemd unit from its pid, as the socket side resolves it
+    /// (daemon::read_unit_of). Empty: libsystemd's sd_pid_get_unit().
+    std::function<std::string(pid_t)> unit_of;
 };
 
 class BusService {

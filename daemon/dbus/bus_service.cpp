@@ -1,0 +1,333 @@
+#include "bus_service.hpp"
+
+#include "broker_object.hpp"
+#include "bus_connection.hpp"
+#include "bus_pump.hpp"
+#include "properties_snapshot.hpp"
+#include "uv_handle.hpp"
+
+#include <systemd/sd-login.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+namespace nb::dbus {
+namespace {
+
+using std::chrono::milliseconds;
+using LogLevel = daemon::LogLevel;
+
+constexpr milliseconds first_retry{1000};
+constexpr milliseconds last_retry{30'000};
+
+constexpr const char* name_owner_changed_rule =
+    "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+    "interface='org.freedesktop.DBus',member='NameOwnerChanged'";
+
+std::string unit_from_libsystemd(pid_t pid) {
+    char* unit = nullptr;
+    if (sd_pid_get_unit(pid, &unit) < 0 || unit == nullptr) {
+        return {};
+    }
+    std::string result(unit);
+    free(unit); // NOLINT: sd-login hands out malloc()ed strings
+    return result;
+}
+
+std::uint64_t delay_ms(core::TimePoint from, core::TimePoint to) {
+    if (to <= from) {
+        return 0;
+    }
+    // Round up: a flush that fires early finds the interval not over yet.
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+    return static_cast<std::uint64_t>((us + 999) / 1000);
+}
+
+} // namespace
+
+struct BusService::Impl {
+    Impl(uv_loop_t* l, core::Broker& b, const daemon::BusSettings& s, BusHooks h)
+        : loop(l)
+        , broker(b)
+        , settings(s)
+        , hooks(std::move(h)) {}
+
+    uv_loop_t* loop;
+    core::Broker& broker;
+    daemon::BusSettings settings;
+    BusHooks hooks;
+
+    // Destroyed in reverse: the pump and the object before the connection they use.
+    std::unique_ptr<sdbus::IConnection> connection;
+    std::unique_ptr<BrokerObject> object;
+    sdbus::Slot peer_match;
+    std::unique_ptr<BusPump> pump;
+
+    UvHandle<uv_timer_t> flush_timer; // trailing PropertiesChanged
+    UvHandle<uv_timer_t> retry_timer; // teardown after a failure, then reconnect
+    PropertiesSnapshot emitted;
+    std::optional<core::TimePoint> last_emit;
+    bool flush_armed = false;
+    bool lost = false; // the pump failed: tear down from the retry timer
+    bool closed = false;
+    bool said_unavailable = false;
+    milliseconds retry_delay = first_retry;
+
+    void log(LogLevel level, const std::string& text) noexcept {
+        try {
+            if (hooks.log) {
+                hooks.log(level, text);
+                return;
+            }
+        } catch (...) {
+            return;
+        }
+        std::fprintf(stderr, "<%d>%s\n", static_cast<int>(level), text.c_str());
+    }
+
+    void connect() noexcept;
+    void disconnect(bool peers_gone) noexcept;
+    void schedule_retry(milliseconds delay) noexcept;
+    void on_retry() noexcept;
+    void on_pump_failure(const std::string& why) noexcept;
+    void on_name_owner_changed(sdbus::Message& signal) noexcept;
+    void after_change() noexcept;
+    void maybe_emit() noexcept;
+    void emit_now(core::TimePoint now) noexcept;
+};
+
+void BusService::Impl::connect() noexcept {
+    try {
+        connection = open_bus(settings.bus);
+        BrokerObject::Callbacks callbacks;
+        callbacks.now = hooks.now;
+        callbacks.after_call = [this] {
+            after_change();
+        };
+        callbacks.unit_of = hooks.unit_of ? hooks.unit_of : unit_from_libsystemd;
+        callbacks.refused = [this](const std::string& text) {
+            log(LogLevel::debug, text);
+        };
+        // Export before claiming the name: whoever sees the name finds the object.
+        object = std::make_unique<BrokerObject>(*connection, broker, std::move(callbacks));
+        peer_match = connection->addMatch(name_owner_changed_rule,
+                                          [this](sdbus::Message& m) { on_name_owner_changed(m); });
+        connection->requestName(settings.name);
+        pump = std::make_unique<BusPump>(loop, *connection,
+                                         [this](const std::string& why) { on_pump_failure(why); });
+        if (pump->failed()) {
+            throw std::runtime_error("libuv refused a handle for the bus");
+        }
+        emitted = PropertiesSnapshot::take(broker, hooks.now());
+        last_emit.reset();
+        retry_delay = first_retry;
+        said_unavailable = false;
+        log(LogLevel::notice, "D-Bus: " + settings.name + " on the " + settings.bus + " bus as " +
+                                  connection->getUniqueName());
+    } catch (const std::exception& e) {
+        const sdbus::Error* bus_error = dynamic_cast<const sdbus::Error*>(&e);
+        const std::string why = bus_error != nullptr
+                                    ? bus_error->getMessage() + " (" + bus_error->getName() + ")"
+                                    : std::string(e.what());
+        // The first failure is news; the retries that follow are not.
+        log(said_unavailable ? LogLevel::debug : LogLevel::warning,
+            "D-Bus: cannot serve " + settings.name + " on the " + settings.bus + " bus: " + why +
+                "; the socket side carries on, retrying in " +
+                std::to_string(retry_delay.count() / 1000) + " s");
+        said_unavailable = true;
+        disconnect(false);
+        schedule_retry(retry_delay);
+        retry_delay = std::min(retry_delay * 2, last_retry);
+    }
+}
+
+void BusService::Impl::disconnect(bool peers_gone) noexcept {
+    std::vector<std::string> gone;
+    if (object && peers_gone) {
+        try {
+            gone = object->callers();
+        } catch (...) {
+        }
+    }
+    pump.reset();
+    object.reset();
+    peer_match.reset();
+    connection.reset();
+    if (flush_timer) {
+        uv_timer_stop(flush_timer.get());
+    }
+    flush_armed = false;
+    lost = false;
+    if (!gone.empty()) {
+        // Their connections went down with the bus: they are gone workers now.
+        const auto now = hooks.now();
+        for (const auto& name : gone) {
+            broker.on_bus_peer_gone(name, now);
+        }
+        after_change();
+    }
+}
+
+void BusService::Impl::schedule_retry(milliseconds delay) noexcept {
+    if (closed || !retry_timer) {
+        return;
+    }
+    uv_timer_start(
+        retry_timer.get(),
+        [](uv_timer_t* t) noexcept {
+            if (auto* self = static_cast<Impl*>(t->data)) {
+                self->on_retry();
+            }
+        },
+        static_cast<std::uint64_t>(delay.count()), 0);
+}
+
+void BusService::Impl::on_retry() noexcept {
+    if (lost) {
+        // Out of the pump's own callback now: safe to destroy it.
+        disconnect(true);
+        schedule_retry(retry_delay);
+        return;
+    }
+    connect();
+}
+
+void BusService::Impl::on_pump_failure(const std::string& why) noexcept {
+    log(LogLevel::warning,
+        "D-Bus: lost the " + settings.bus + " bus: " + why + "; the socket side carries on");
+    said_unavailable = true;
+    lost = true;
+    schedule_retry(milliseconds(0));
+}
+
+void BusService::Impl::on_name_owner_changed(sdbus::Message& signal) noexcept {
+    try {
+        std::string name;
+        std::string old_owner;
+        std::string new_owner;
+        signal >> name >> old_owner >> new_owner;
+        // A unique name ":1.42" has no new owner once its connection is gone.
+        if (!new_owner.empty() || name.empty() || name.front() != ':' || !object ||
+            !object->forget(name)) {
+            return;
+        }
+        broker.on_bus_peer_gone(name, hooks.now());
+        after_change();
+    } catch (const std::exception& e) {
+        log(LogLevel::warning, std::string("D-Bus: bad NameOwnerChanged: ") + e.what());
+    }
+}
+
+void BusService::Impl::after_change() noexcept {
+    try {
+        hooks.after_change();
+    } catch (const std::exception& e) {
+        log(LogLevel::err, std::string("D-Bus: after_change failed: ") + e.what());
+    }
+    maybe_emit();
+}
+
+void BusService::Impl::maybe_emit() noexcept {
+    if (!object || lost || closed || flush_armed || broker.generation() == emitted.generation) {
+        return;
+    }
+    const core::TimePoint now = hooks.now();
+    const auto interval = broker.config().status_interval;
+    if (!last_emit || now >= *last_emit + interval || !flush_timer) {
+        emit_now(now);
+        return;
+    }
+    flush_armed = true;
+    uv_timer_start(
+        flush_timer.get(),
+        [](uv_timer_t* t) noexcept {
+            auto* self = static_cast<Impl*>(t->data);
+            if (self == nullptr) {
+                return;
+            }
+            self->flush_armed = false;
+            if (self->object && !self->lost &&
+                self->broker.generation() != self->emitted.generation) {
+                self->emit_now(self->hooks.now());
+            }
+        },
+        delay_ms(now, *last_emit + interval), 0);
+}
+
+void BusService::Impl::emit_now(core::TimePoint now) noexcept {
+    try {
+        PropertiesSnapshot current = PropertiesSnapshot::take(broker, now);
+        const auto names = current.changed_since(emitted);
+        emitted = std::move(current);
+        last_emit = now;
+        if (!names.empty()) {
+            object->emit_changed(names);
+        }
+    } catch (const std::exception& e) {
+        log(LogLevel::warning, std::string("D-Bus: cannot emit PropertiesChanged: ") + e.what());
+    }
+}
+
+BusService::BusService(uv_loop_t* loop, core::Broker& broker, const daemon::BusSettings& settings,
+                       BusHooks hooks) {
+    if (!hooks.now || !hooks.after_change) {
+        throw std::invalid_argument("BusService: the now and after_change hooks are required");
+    }
+    impl_ = std::make_unique<Impl>(loop, broker, settings, std::move(hooks));
+    if (settings.bus == "none") {
+        return;
+    }
+    const int rc_flush = impl_->flush_timer.init(loop, impl_.get(), uv_timer_init);
+    const int rc_retry = impl_->retry_timer.init(loop, impl_.get(), uv_timer_init);
+    if (rc_flush < 0 || rc_retry < 0) {
+        impl_->log(LogLevel::err, std::string("D-Bus: libuv refused a timer: ") +
+                                      uv_strerror(rc_flush < 0 ? rc_flush : rc_retry));
+        close();
+        return;
+    }
+    impl_->connect();
+}
+
+BusService::~BusService() {
+    close();
+}
+
+void BusService::notify_changed() noexcept {
+    if (impl_) {
+        impl_->maybe_emit();
+    }
+}
+
+void BusService::close() noexcept {
+    if (!impl_ || impl_->closed) {
+        return;
+    }
+    impl_->closed = true;
+    if (impl_->pump && impl_->pump->dispatching()) {
+        // Called from inside a D-Bus callback: sd-bus is still using the
+        // connection. Stop watching it now; the destructor frees it.
+        impl_->pump->close();
+    } else {
+        impl_->disconnect(false);
+    }
+    impl_->flush_timer.reset();
+    impl_->retry_timer.reset();
+}
+
+bool BusService::connected() const noexcept {
+    return impl_ && impl_->connection != nullptr && !impl_->lost && impl_->pump != nullptr;
+}
+
+std::string BusService::unique_name() const {
+    if (!connected()) {
+        return {};
+    }
+    return impl_->connection->getUniqueName();
+}
+
+} // namespace nb::dbus

@@ -1,0 +1,102 @@
+#pragma once
+// A core::Broker served by a real BusService on a real private dbus-daemon, on
+// one libuv loop, with helpers to act as D-Bus workers: busctl processes (one
+// connection per call) and an in-process sdbus-c++ client whose connection lives
+// as long as the test wants (async calls, on the same loop, no threads).
+// Thread-safety: the test thread only.
+
+#include "child_process.hpp"
+#include "core/broker.hpp"
+#include "dbus/broker_object.hpp"
+#include "dbus/bus_pump.hpp"
+#include "dbus/bus_service.hpp"
+#include "private_bus.hpp"
+#include "test_loop.hpp"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nb::test {
+
+inline constexpr const char* broker_name = "org.notifybroker.Broker1.test";
+inline constexpr const char* broker_path = "/org/notifybroker/Broker1";
+inline constexpr const char* broker_interface = "org.notifybroker.Broker1";
+
+/// A worker with its own bus connection, pumped on the harness's loop.
+class BusClient {
+public:
+    BusClient(uv_loop_t* loop, const std::string& address);
+    ~BusClient();
+
+    /// Calls `method` and runs the loop until the reply: "" on success, else
+    /// "error.Name: message".
+    template <class... Args>
+    std::string call(TestLoop& loop, const std::string& method, const Args&... args) {
+        bool done = false;
+        std::string error;
+        proxy_->callMethodAsync(method)
+            .onInterface(broker_interface)
+            .withArguments(args...)
+            .uponReplyInvoke([&](const sdbus::Error* e) {
+                done = true;
+                if (e != nullptr) {
+                    error = e->getName() + ": " + e->getMessage();
+                }
+            });
+        if (!loop.run_until([&] { return done; })) {
+            return "no reply";
+        }
+        return error;
+    }
+
+    /// Every PropertiesChanged of the broker's interface, in order.
+    std::vector<std::map<std::string, sdbus::Variant>> changes;
+    [[nodiscard]] std::string unique_name() const { return connection_->getUniqueName(); }
+
+private:
+    std::unique_ptr<sdbus::IConnection> connection_;
+    std::unique_ptr<sdbus::IProxy> proxy_;
+    std::unique_ptr<dbus::BusPump> pump_;
+};
+
+class BrokerHarness {
+public:
+    using Clock = std::function<core::TimePoint()>;
+    /// `clock`: what the BusService and the Broker are told is now (steady_clock
+    /// when empty).
+    explicit BrokerHarness(core::BrokerConfig config = {}, PrivateBusOptions bus_options = {},
+                           Clock clock = {});
+    ~BrokerHarness();
+
+    /// Runs `busctl --address=<bus> ARGS...` to its end while the broker serves.
+    std::unique_ptr<ChildProcess> busctl(std::vector<std::string> args,
+                                         std::vector<std::string> prefix = {});
+    /// busctl call <broker> <path> <interface> ARGS...
+    std::unique_ptr<ChildProcess> call(std::vector<std::string> args,
+                                       std::vector<std::string> prefix = {});
+    /// A property as busctl prints it ("s \"ready\"", "u 1").
+    std::string property(const std::string& name);
+    std::unique_ptr<BusClient> client() {
+        return std::make_unique<BusClient>(loop.get(), bus.address());
+    }
+
+    /// Closes the service and checks the loop closes cleanly (uv_loop_close == 0).
+    int finish();
+
+    PrivateBus bus;
+    TestLoop loop;
+    Clock clock;
+    core::Broker broker;
+    /// Every upstream datagram the core produced, drained in after_change.
+    std::vector<std::string> upstream;
+    int after_changes = 0;
+    std::vector<std::string> log;
+    std::unique_ptr<dbus::BusService> service;
+};
+
+} // namespace nb::test
