@@ -21,6 +21,17 @@ install(FILES
     "${CMAKE_CURRENT_BINARY_DIR}/notify-broker-config-version.cmake"
     DESTINATION "${NB_CMAKE_DIR}")
 
+# The .pc file finds the prefix relative to itself, so an installed tree can
+# be moved (or installed with `cmake --install --prefix`) and still work.
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+    set(NB_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
+    set(NB_PC_PREFIX "\${pcfiledir}")
+    string(REPLACE "/" ";" nb_pc_parts "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+    foreach(nb_part IN LISTS nb_pc_parts)
+        string(APPEND NB_PC_PREFIX "/..")
+    endforeach()
+endif()
 configure_file("${CMAKE_CURRENT_LIST_DIR}/notify-broker-client.pc.in"
     "${CMAKE_CURRENT_BINARY_DIR}/notify-broker-client.pc" @ONLY)
 install(FILES "${CMAKE_CURRENT_BINARY_DIR}/notify-broker-client.pc"
