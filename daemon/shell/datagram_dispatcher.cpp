@@ -72,6 +72,23 @@ void DatagramDispatcher::dispatch_one(ReceivedDatagram& datagram, core::TimePoin
     apply(datagram, message, now);
 }
 
+std::string DatagramDispatcher::unit_of_unwatched(pid_t pid, int pidfd) {
+    const auto identity = process_identity(pidfd);
+    if (identity && recent_.pid == pid && recent_.identity == *identity) {
+        return recent_.unit;
+    }
+    std::string unit = read_unit_of(pid);
+    // Read after the fact: if the process had already gone, the pid may now be
+    // someone else's, and the unit is not to be trusted or cached.
+    if (pidfd >= 0 && pidfd_exited(pidfd)) {
+        return {};
+    }
+    if (identity) {
+        recent_ = RecentSender{pid, *identity, unit};
+    }
+    return unit;
+}
+
 void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message& message,
                                core::TimePoint now) {
     if (!datagram.credentials || datagram.credentials->pid <= 0) {
@@ -99,7 +116,7 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
     if (known) {
         sender.unit = *processes_.unit_of(pid);
     } else {
-        sender.unit = read_unit_of(pid);
+        sender.unit = unit_of_unwatched(pid, datagram.pidfd.get());
     }
 
     const auto verdict = broker_.on_message(sender, message, now);

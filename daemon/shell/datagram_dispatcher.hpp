@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 
 namespace nb::daemon {
 
@@ -41,10 +42,21 @@ private:
     void dispatch_one(ReceivedDatagram& datagram, core::TimePoint now);
     void apply(ReceivedDatagram& datagram, const proto::Message& message, core::TimePoint now);
 
+    /// The unit of a sender that is not watched (refused, or not yet accepted),
+    /// so that a flood from it costs no /proc read per datagram. Valid only for
+    /// the same process (pidfs identity).
+    struct RecentSender {
+        pid_t pid = 0;
+        ino_t identity = 0;
+        std::string unit;
+    };
+    std::string unit_of_unwatched(pid_t pid, int pidfd);
+
     core::Broker& broker_;
     ProcessWatcher& processes_;
     DropLog& drops_;
     Hooks hooks_;
+    RecentSender recent_;
     std::uint64_t received_ = 0;
     std::uint64_t accepted_ = 0;
     std::uint64_t barriers_ = 0;

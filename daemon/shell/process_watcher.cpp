@@ -13,20 +13,6 @@ namespace {
 
 constexpr long pidfs_magic = 0x50494446; // PIDFS_MAGIC, Linux >= 6.9
 
-ino_t inode_of(int fd) noexcept {
-    struct stat st {};
-    return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
-}
-
-/// Whether pidfd inodes identify processes (pidfs), decided on first use.
-bool pidfd_inodes_identify_processes(int pidfd) noexcept {
-    static const bool answer = [pidfd] {
-        struct statfs fs {};
-        return ::fstatfs(pidfd, &fs) == 0 && fs.f_type == pidfs_magic;
-    }();
-    return answer;
-}
-
 } // namespace
 
 struct ProcessWatcher::Process {
@@ -37,6 +23,28 @@ struct ProcessWatcher::Process {
     UniqueFd pidfd; // declared before poll: closed after it
     UvHandle<uv_poll_t> poll;
 };
+
+ino_t inode_of(int fd) noexcept {
+    struct stat st {};
+    return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+bool pidfd_inodes_identify_processes(int pidfd) noexcept {
+    // Decided once: every pidfd lives on the same filesystem.
+    static const bool answer = [pidfd] {
+        struct statfs fs {};
+        return ::fstatfs(pidfd, &fs) == 0 && fs.f_type == pidfs_magic;
+    }();
+    return answer;
+}
+
+std::optional<ino_t> process_identity(int pidfd) noexcept {
+    if (pidfd < 0 || !pidfd_inodes_identify_processes(pidfd)) {
+        return std::nullopt;
+    }
+    const ino_t inode = inode_of(pidfd);
+    return inode == 0 ? std::nullopt : std::optional<ino_t>(inode);
+}
 
 UniqueFd open_pidfd(pid_t pid) noexcept {
     return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));

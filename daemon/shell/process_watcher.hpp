@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -62,6 +63,10 @@ private:
 
 /// pidfd_open(pid): an invalid UniqueFd when the process is gone.
 [[nodiscard]] UniqueFd open_pidfd(pid_t pid) noexcept;
+
+/// A number that names the process behind pidfd for as long as the system
+/// runs (its pidfs inode, Linux >= 6.9); nothing on older kernels.
+[[nodiscard]] std::optional<ino_t> process_identity(int pidfd) noexcept;
 
 /// True when the pidfd says its process has exited.
 [[nodiscard]] bool pidfd_exited(int pidfd) noexcept;

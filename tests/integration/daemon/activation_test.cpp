@@ -44,6 +44,7 @@ TEST_F(SocketActivation, the_broker_listens_on_the_passed_socket) {
 
     auto worker = start_worker(path, {"READY=1"});
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+    ASSERT_TRUE(worker.wait_sent());
     EXPECT_NE(broker.log().find("listening on " + path), std::string::npos);
 
     EXPECT_EQ(broker.terminate(), 0);

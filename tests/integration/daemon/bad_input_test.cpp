@@ -106,6 +106,7 @@ TEST_F(BadInput, a_sender_the_policy_does_not_allow_is_rejected) {
     // Root is allowed: the policy refuses the intruder, not everyone.
     auto worker = start_worker(broker.socket_path(), {"X_WORKER=root-worker\nREADY=1"});
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+    ASSERT_TRUE(worker.wait_sent());
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_EQ(drop_summary(broker.log()), "unauthorised=1");
     EXPECT_NE(broker.log().find("uid 65534: unauthorised"), std::string::npos);

@@ -90,6 +90,7 @@ TEST_F(Flood, a_flooding_worker_neither_delays_readiness_nor_floods_systemd) {
     const auto ready = upstream_.wait_for_line("READY=1", 30s);
     const auto ready_after = std::chrono::steady_clock::now() - flood_start;
     ASSERT_TRUE(ready) << "READY=1 was lost in the flood";
+    ASSERT_TRUE(worker.wait_sent(60s));
 
     ASSERT_EQ(flooder.wait_exit_code(120s), 0);
     const auto flood_time = std::chrono::steady_clock::now() - flood_start;

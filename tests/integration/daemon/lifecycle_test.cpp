@@ -41,6 +41,7 @@ TEST_F(Lifecycle, sighup_rereads_the_config_file_and_keeps_the_old_one_when_it_i
     auto& broker = start_broker(options);
     auto worker = start_worker(broker.socket_path(), {"X_WORKER=one\nREADY=1"});
     ASSERT_TRUE(upstream_.wait_for_line("STATUS=1/2 workers ready", 5s));
+    ASSERT_TRUE(worker.wait_sent());
 
     // Now one worker is enough: the reload itself makes the pool ready.
     dir_.write("broker.toml", "[[group]]\nname = \"pool\"\nexpect = 1\n");
@@ -71,6 +72,7 @@ TEST_F(Lifecycle, with_watchdog_usec_the_broker_pings_systemd_while_the_pool_is_
     auto& broker = start_broker(options);
     auto worker = start_worker(broker.socket_path(), {"READY=1"});
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+    ASSERT_TRUE(worker.wait_sent());
     for (int ping = 0; ping < 3; ++ping) {
         ASSERT_TRUE(upstream_.wait_for_line("WATCHDOG=1", 1s)) << "ping " << ping;
     }
@@ -84,6 +86,7 @@ TEST_F(Lifecycle, an_idle_broker_does_not_wake_up) {
     ASSERT_TRUE(upstream_.wait_for_line(
         "STATUS=0/1 workers ready; pid:" + std::to_string(worker.pid()) + " starting (idle)", 5s))
         << printable(upstream_.history().back());
+    ASSERT_TRUE(worker.wait_sent());
     // Let it finish what the worker's barrier started and go to sleep; from then
     // on, with nothing pending, it must not wake up at all.
     EXPECT_FALSE(upstream_.next(300ms)) << "an idle broker sent something";

@@ -31,6 +31,9 @@ TEST_F(BrokerRelay, relays_ready_once_when_every_expected_worker_is_ready) {
     ASSERT_TRUE(ready);
     EXPECT_TRUE(has_line(*ready, "STATUS=2/2 workers ready")) << printable(*ready);
 
+    ASSERT_TRUE(first.wait_sent());
+    ASSERT_TRUE(second.wait_sent());
+
     // The workers say READY again: systemd must not hear it twice.
     ASSERT_TRUE(send_with_barrier(broker_->socket_path(), {"X_WORKER=alpha\nREADY=1"}));
 

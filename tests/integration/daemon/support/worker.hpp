@@ -6,15 +6,40 @@
 
 #include "child_process.hpp"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 namespace nb::test {
 
+class Worker {
+public:
+    Worker(ChildProcess process, int done_fd) : process_(std::move(process)), done_fd_(done_fd) {}
+    Worker(Worker&& other) noexcept;
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+    Worker& operator=(Worker&&) = delete;
+    ~Worker();
+
+    [[nodiscard]] pid_t pid() const noexcept { return process_.pid(); }
+    /// True once every message and barrier has been sent and answered (false
+    /// on failure or timeout).
+    bool wait_sent(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    /// Lets the worker exit.
+    void close_stdin() { process_.close_stdin(); }
+    int wait_exit_code(std::chrono::milliseconds timeout) {
+        return process_.wait_exit_code(timeout);
+    }
+
+private:
+    ChildProcess process_;
+    int done_fd_ = -1;
+};
+
 /// Forks a worker that sends each of `messages` to socket_path with a barrier
-/// after each, then holds until its stdin is closed. Exit code 0 when every
-/// send and barrier worked, 1 otherwise.
-ChildProcess start_worker(const std::string& socket_path, std::vector<std::string> messages);
+/// after each, reports that (Worker::wait_sent), then holds until its stdin is
+/// closed. Exit code 0 when every send and barrier worked, 1 otherwise.
+Worker start_worker(const std::string& socket_path, std::vector<std::string> messages);
 
 /// Sends `messages` from this process, each followed by a barrier (5 s).
 /// Returns false if one of them failed.
