@@ -32,7 +32,6 @@ namespace {
 using nb::daemon::log;
 using nb::daemon::LogLevel;
 
-constexpr int exit_usage = 2;
 constexpr int exit_failure = 1;
 
 nb::proto::Result<nb::daemon::WorkerSocket>
@@ -80,7 +79,8 @@ int run(const std::vector<std::string>& args) {
     auto parsed = nb::config::parse_command_line(args);
     if (!parsed) {
         std::fprintf(stderr, "notify-brokerd: %s\n", parsed.error().message.c_str());
-        return exit_usage;
+        // As notify-brokerd.toml documents for --check-config: 1, with file:line:col.
+        return exit_failure;
     }
     if (parsed->exit_text) {
         std::fputs(parsed->exit_text->c_str(), stdout);
