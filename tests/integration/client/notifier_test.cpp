@@ -309,17 +309,20 @@ TEST_F(NotifierEnvironment, AMalformedNotifySocketFailsWithEinvalAndSaysWhy) {
 }
 
 TEST(NotifierVsock, AVsockAddressIsAcceptedAndFailuresCarryErrno) {
-    // No hypervisor here: the send fails, but with the kernel's errno, not a crash.
-    Notifier notifier("vsock:2:999");
-    EXPECT_TRUE(notifier.available());
-    const auto result = notifier.ready();
-    if (!result.sent()) {
-        EXPECT_NE(result.error, 0) << result.message();
+    // CID 1 is the local loopback: nothing leaves this machine. Without a
+    // loopback transport the socket cannot even be created; either way the
+    // failure must carry the kernel's errno (a connection-oriented form would
+    // wait for the 2 s vsock connect timeout, so it is not tried here).
+    for (const char* address : {"vsock:1:999", "vsock-seqpacket:1:999", "vsock-dgram:1:999"}) {
+        Notifier notifier(address);
+        EXPECT_TRUE(notifier.available()) << address;
+        const auto result = notifier.ready();
+        if (!result.sent()) {
+            EXPECT_NE(result.error, 0) << result.message();
+            EXPECT_NE(result.message().find(address), std::string::npos) << result.message();
+        }
     }
-    Notifier stream("vsock-stream:2:999");
-    const auto connected = stream.ready();
-    EXPECT_FALSE(connected.sent());
-    EXPECT_NE(connected.error, 0);
+    EXPECT_EQ(Notifier("vsock:4294967295:1").ready().error, EINVAL) << "VMADDR_CID_ANY";
 }
 
 } // namespace
