@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <string_view>
 #include <vector>
 
 #include <fcntl.h>
@@ -23,9 +23,13 @@ using namespace std::string_literals;
 
 /// The "dropped: ..." summary notify-brokerd logs when it exits.
 std::string drop_summary(const std::string& log) {
-    static const std::regex summary("dropped: ([^;]*);");
-    std::smatch match;
-    return std::regex_search(log, match, summary) ? match[1].str() : "<no summary in log>";
+    const std::string tag = "dropped: ";
+    const auto begin = log.find(tag);
+    const auto end = log.find(';', begin);
+    if (begin == std::string::npos || end == std::string::npos) {
+        return "<no summary in log>";
+    }
+    return log.substr(begin + tag.size(), end - begin - tag.size());
 }
 
 using BadInput = BrokerTest;
@@ -126,14 +130,31 @@ TEST_F(BadInput, a_sender_whose_pid_the_broker_cannot_see_is_dropped_as_unattrib
     EXPECT_EQ(drop_summary(broker.log()), "no-credentials=1");
 }
 
+bool all_digits(std::string_view text) {
+    return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+/// A line the broker may send: its own keys, numbers where numbers belong.
+bool is_broker_line(std::string_view line) {
+    for (const std::string_view fixed :
+         {"READY=1", "STOPPING=1", "RELOADING=1", "WATCHDOG=1", "WATCHDOG=trigger"}) {
+        if (line == fixed) {
+            return true;
+        }
+    }
+    for (const std::string_view numeric : {"MONOTONIC_USEC=", "EXTEND_TIMEOUT_USEC="}) {
+        if (line.starts_with(numeric)) {
+            return all_digits(line.substr(numeric.size()));
+        }
+    }
+    return line.starts_with("STATUS=");
+}
+
 /// Every line the broker sends upstream starts with a key it may send.
 void expect_only_broker_lines(const std::vector<std::string>& history) {
-    static const std::regex allowed(
-        "^(READY=1|STOPPING=1|RELOADING=1|WATCHDOG=1|WATCHDOG=trigger|MONOTONIC_USEC=[0-9]+|"
-        "EXTEND_TIMEOUT_USEC=[0-9]+|STATUS=.*)$");
     for (const auto& datagram : history) {
         for (const auto& line : lines_of(datagram)) {
-            EXPECT_TRUE(std::regex_match(line, allowed)) << "upstream line: " << line;
+            EXPECT_TRUE(is_broker_line(line)) << "upstream line: " << line;
         }
     }
 }

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <regex>
 
 #include <poll.h>
 #include <unistd.h>
@@ -21,6 +20,13 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int flood_datagrams = 100'000;
+#ifdef NB_SANITIZED
+// ASan keeps freed memory in quarantine and pads every allocation: RSS says
+// less about leaks there, so only a gross growth fails.
+constexpr long rss_growth_limit_kib = 32 * 1024;
+#else
+constexpr long rss_growth_limit_kib = 2048;
+#endif
 constexpr auto status_interval = 200ms;
 
 const std::string flood_config = R"(
@@ -98,19 +104,25 @@ TEST_F(Flood, a_flooding_worker_neither_delays_readiness_nor_floods_systemd) {
     // The trailing STATUS flush comes at most one interval later.
     upstream_.wait_for([](const std::string&) { return false; }, status_interval * 2);
     const long rss_after = broker.rss_kib();
+    const auto observed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - flood_start);
 
     const std::size_t upstream_total = upstream_.history().size();
     const std::size_t upstream_status = upstream_.count_prefix("STATUS=");
     const auto flood_ms = std::chrono::duration_cast<std::chrono::milliseconds>(flood_time);
-    // One STATUS per interval, plus the initial one, READY's and the trailing flush.
-    const auto allowed_status = static_cast<std::size_t>(flood_ms / status_interval) + 4;
+    // At most one STATUS per interval over the whole window (rounded up), plus
+    // the initial one before it and the one READY=1 carries at once.
+    const auto allowed_status = static_cast<std::size_t>(observed / status_interval) + 3;
 
     EXPECT_EQ(broker.terminate(), 0);
     worker.close_stdin();
     EXPECT_EQ(worker.wait_exit_code(5s), 0);
-    std::smatch summary;
     const std::string log = broker.log();
-    std::regex_search(log, summary, std::regex("received [^\n]*"));
+    const auto summary_at = log.find("received ");
+    const std::string summary =
+        summary_at == std::string::npos
+            ? std::string("?")
+            : log.substr(summary_at, log.find('\n', summary_at) - summary_at);
 
     std::printf("[ FIGURES  ] flood: %d datagrams in %lld ms from one worker (%.0f/s)\n",
                 flood_datagrams, static_cast<long long>(flood_ms.count()),
@@ -119,16 +131,18 @@ TEST_F(Flood, a_flooding_worker_neither_delays_readiness_nor_floods_systemd) {
     std::printf("[ FIGURES  ] READY=1 relayed %lld ms after the flood began\n",
                 static_cast<long long>(
                     std::chrono::duration_cast<std::chrono::milliseconds>(ready_after).count()));
-    std::printf("[ FIGURES  ] upstream: %zu datagrams, %zu with STATUS (limit %zu at %lld ms)\n",
+    std::printf("[ FIGURES  ] upstream: %zu datagrams, %zu with STATUS (limit %zu: one per %lld ms "
+                "over %lld ms)\n",
                 upstream_total, upstream_status, allowed_status,
-                static_cast<long long>(status_interval.count()));
+                static_cast<long long>(status_interval.count()),
+                static_cast<long long>(observed.count()));
     std::printf("[ FIGURES  ] broker VmRSS: %ld KiB before, %ld KiB after (%+ld KiB)\n", rss_before,
                 rss_after, rss_after - rss_before);
-    std::printf("[ FIGURES  ] broker: %s\n", summary.empty() ? "?" : summary[0].str().c_str());
+    std::printf("[ FIGURES  ] broker: %s\n", summary.c_str());
 
     EXPECT_LE(upstream_status, allowed_status);
     EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
-    EXPECT_LT(rss_after - rss_before, 2048) << "broker memory grew with the flood";
+    EXPECT_LT(rss_after - rss_before, rss_growth_limit_kib) << "broker memory grew with the flood";
 }
 
 } // namespace
