@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <future>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,20 +29,33 @@ struct Observed {
 };
 
 // "<who> uid=U gid=G fds=N | data": who is "parent" when the tool sent as its
-// parent (the test process), "tool" otherwise.
+// parent (the test process), "tool" otherwise; MONOTONIC_USEC values become
+// "*" and a MAINPID naming the sender or the test becomes <sender> / <test>.
 std::string normalise(const nb::test::Datagram& datagram) {
-    std::string data =
-        std::regex_replace(datagram.data, std::regex("MONOTONIC_USEC=[0-9]+"), "MONOTONIC_USEC=*");
+    const pid_t sender = datagram.credentials ? datagram.credentials->pid : 0;
+    std::string data;
+    std::size_t start = 0;
+    while (start <= datagram.data.size()) {
+        auto end = datagram.data.find('\n', start);
+        if (end == std::string::npos) {
+            end = datagram.data.size();
+        }
+        std::string line = datagram.data.substr(start, end - start);
+        if (line.rfind("MONOTONIC_USEC=", 0) == 0) {
+            line = "MONOTONIC_USEC=*";
+        } else if (line == "MAINPID=" + std::to_string(sender)) {
+            line = "MAINPID=<sender>";
+        } else if (line == "MAINPID=" + std::to_string(getpid())) {
+            line = "MAINPID=<test>";
+        }
+        data += (start == 0 ? "" : "\n") + line;
+        start = end + 1;
+    }
     std::string who = "unknown";
     if (datagram.credentials) {
-        const auto sender = datagram.credentials->pid;
-        who = sender == getpid() ? "parent" : "tool";
-        data = std::regex_replace(data, std::regex("MAINPID=" + std::to_string(sender) + "\\b"),
-                                  "MAINPID=<sender>");
-        data = std::regex_replace(data, std::regex("MAINPID=" + std::to_string(getpid()) + "\\b"),
-                                  "MAINPID=<test>");
-        who += " uid=" + std::to_string(datagram.credentials->uid) +
-               " gid=" + std::to_string(datagram.credentials->gid);
+        who = (sender == getpid() ? "parent" : "tool") +
+              (" uid=" + std::to_string(datagram.credentials->uid)) +
+              (" gid=" + std::to_string(datagram.credentials->gid));
     }
     return who + " fds=" + std::to_string(datagram.fds.size()) + " | " + data;
 }
