@@ -26,6 +26,15 @@ std::uint64_t number_after(const std::string& text, const std::string& marker) {
                                    : std::strtoull(text.c_str() + at + marker.size(), nullptr, 10);
 }
 
+std::vector<std::string> words_of(const char* text) {
+    std::vector<std::string> words;
+    std::istringstream in(text == nullptr ? "" : text);
+    for (std::string word; in >> word;) {
+        words.push_back(word);
+    }
+    return words;
+}
+
 /// Waits for IN_CREATE of `name` in the watched dir; the time it was seen.
 std::optional<std::int64_t> wait_created(int inotify, std::string_view name,
                                          std::chrono::milliseconds timeout) {
@@ -82,7 +91,8 @@ BrokerRun::BrokerRun(const Programs& programs, const BrokerOptions& options)
         fail_errno("inotify");
     }
     ExecSpec spec;
-    spec.argv = {programs.brokerd, "--config", config_path};
+    spec.argv = words_of(std::getenv("NB_BENCH_BROKER_PREFIX"));
+    spec.argv.insert(spec.argv.end(), {programs.brokerd, "--config", config_path});
     spec.argv.insert(spec.argv.end(), options.args.begin(), options.args.end());
     spec.env = {"NOTIFY_SOCKET=" + upstream_->path(), "LISTEN_FDS", "LISTEN_PID", "WATCHDOG_USEC",
                 "WATCHDOG_PID"};
@@ -102,6 +112,17 @@ BrokerRun::BrokerRun(const Programs& programs, const BrokerOptions& options)
     }
     first_upstream_ns_ = first->at_ns - started;
     first_upstream_ = first->text;
+    if (auto attach = words_of(std::getenv("NB_BENCH_ATTACH")); !attach.empty()) {
+        for (auto& word : attach) {
+            if (const auto at = word.find("{pid}"); at != std::string::npos) {
+                word.replace(at, 5, std::to_string(child_.pid()));
+            }
+        }
+        ExecSpec tool;
+        tool.argv = attach;
+        tool.output_path = dir_.path() + "/attach.log";
+        attached_ = Child::exec(tool);
+    }
 }
 
 BrokerRun::~BrokerRun() {
@@ -113,8 +134,12 @@ BrokerRun::~BrokerRun() {
 
 BrokerSummary BrokerRun::stop() {
     BrokerSummary summary;
+    if (attached_.pid() > 0) {
+        attached_.signal(SIGINT);
+        attached_.wait(60s);
+    }
     child_.signal(SIGTERM);
-    summary.exit_code = child_.wait(10s).value_or(-1);
+    summary.exit_code = child_.wait(120s).value_or(-1);
     const std::string text = log_text();
     summary.received = number_after(text, "received ");
     summary.accepted = number_after(text, "datagrams, accepted ");

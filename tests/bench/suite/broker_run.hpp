@@ -52,6 +52,12 @@ struct BrokerSummary {
     int exit_code = -1;
 };
 
+/// Profiling hooks, from the environment (used by run-suite --profile):
+///  NB_BENCH_BROKER_PREFIX  words put before notify-brokerd (e.g. valgrind ...),
+///                          which must keep the broker's pid (valgrind does);
+///  NB_BENCH_ATTACH         a command run once the broker is up, "{pid}"
+///                          replaced by its pid (e.g. perf record -p {pid});
+///                          it gets SIGINT when the broker is stopped.
 class BrokerRun {
 public:
     BrokerRun(const Programs& programs, const BrokerOptions& options);
@@ -80,6 +86,7 @@ private:
     std::string log_path_;
     std::unique_ptr<UpstreamReceiver> upstream_;
     Child child_;
+    Child attached_;
     std::int64_t socket_ready_ns_ = 0;
     std::int64_t first_upstream_ns_ = 0;
     std::string first_upstream_;

@@ -85,7 +85,7 @@ Child Child::exec(const ExecSpec& spec) {
             limit.rlim_cur = static_cast<rlim_t>(spec.nofile_soft);
             ::setrlimit(RLIMIT_NOFILE, &limit);
         }
-        ::execve(argv[0], argv.data(), envp.data());
+        ::execvpe(argv[0], argv.data(), envp.data()); // PATH search for tools
         const int error = errno;
         [[maybe_unused]] auto n = ::write(report[1], &error, sizeof(error));
         ::_exit(127);

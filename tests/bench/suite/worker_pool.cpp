@@ -5,6 +5,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <initializer_list>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -48,7 +49,12 @@ void write_one(int fd) noexcept {
 
 // In the child: only sockets, pipes and _exit from here on.
 [[noreturn]] void run_worker(const PoolSpec& spec, const std::string& hello, int hello_fd,
-                             int go_fd, int done_fd, int hold_fd) {
+                             int go_fd, int done_fd, int hold_fd,
+                             std::initializer_list<int> parent_ends) {
+    // Our copies of the parent's ends would keep us from ever seeing EOF.
+    for (const int fd : parent_ends) {
+        ::close(fd);
+    }
     int code = 0;
     try {
         UniqueFd socket = connect_datagram(spec.socket_path);
@@ -92,7 +98,8 @@ WorkerPool::WorkerPool(const PoolSpec& spec) : workers_(spec.workers) {
         }
         if (pid == 0) {
             run_worker(spec, text, hello.write.get(), go.read.get(), done.write.get(),
-                       hold.read.get());
+                       hold.read.get(),
+                       {hello.read.get(), go.write.get(), done.read.get(), hold.write.get()});
         }
         pids_.push_back(pid);
     }
