@@ -2,14 +2,26 @@
 
 #include <csignal>
 
+#include <unistd.h>
+
 namespace nb::test {
 
-int ChildProcess::spawn(uv_loop_t* loop, std::vector<std::string> argv) {
+int ChildProcess::spawn(uv_loop_t* loop, std::vector<std::string> argv,
+                        std::vector<std::string> env) {
     std::vector<char*> args;
     for (auto& a : argv) {
         args.push_back(a.data());
     }
     args.push_back(nullptr);
+    std::vector<std::string> environment = std::move(env);
+    for (char** e = environ; *e != nullptr; ++e) {
+        environment.emplace_back(*e); // later duplicates lose: getenv takes the first
+    }
+    std::vector<char*> envp;
+    for (auto& e : environment) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
 
     for (Pipe* p : {&stdout_, &stderr_}) {
         uv_pipe_init(loop, &p->handle, 0);
@@ -29,6 +41,7 @@ int ChildProcess::spawn(uv_loop_t* loop, std::vector<std::string> argv) {
     uv_process_options_t options{};
     options.file = args[0];
     options.args = args.data();
+    options.env = envp.data();
     options.stdio = stdio;
     options.stdio_count = 3;
     options.exit_cb = [](uv_process_t* p, std::int64_t status, int signal) {

@@ -14,8 +14,9 @@ namespace nb::test {
 
 class ChildProcess {
 public:
-    /// Spawns argv[0] (searched in PATH). Returns the libuv error, 0 on success.
-    int spawn(uv_loop_t* loop, std::vector<std::string> argv);
+    /// Spawns argv[0] (searched in PATH) with our environment plus `env`
+    /// ("KEY=VALUE"). Returns the libuv error, 0 on success.
+    int spawn(uv_loop_t* loop, std::vector<std::string> argv, std::vector<std::string> env = {});
     /// Closes the stdout pipe early (for processes that never end by themselves);
     /// call after kill().
     void kill(int signum);

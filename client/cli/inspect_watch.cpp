@@ -1,0 +1,154 @@
+// `notify-broker watch`: the broker's state now, then one line per
+// PropertiesChanged (the broker coalesces them like its STATUS=), until
+// SIGINT/SIGTERM, --count changes, --timeout without one, or the broker leaves
+// the bus (exit 1). Runs sd-bus on a plain poll(2) loop.
+
+#include "inspect_commands.hpp"
+#include "inspect_options.hpp"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include <poll.h>
+
+namespace nb::cli {
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+extern "C" void on_stop(int) {
+    stop_requested = 1;
+}
+
+void print_line(const std::string& line) {
+    std::fputs((line + "\n").c_str(), stdout);
+    std::fflush(stdout); // scripts follow it line by line
+}
+
+} // namespace
+
+int watch_main(int argc, char** argv) {
+    InspectOptions options;
+    if (const int rc = parse_inspect_options(argc, argv,
+                                             "notify-broker watch [OPTIONS...]\n\n"
+                                             "Print a running broker's state, then a line per "
+                                             "change.\n",
+                                             true, options);
+        rc != 1) {
+        return rc;
+    }
+    struct sigaction action {};
+    action.sa_handler = on_stop;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    // Blocked except inside ppoll(): a signal can only arrive while we wait.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigset_t wait_mask;
+    sigprocmask(SIG_BLOCK, &stop_signals, &wait_mask);
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGTERM);
+
+    try {
+        auto connection = open_inspect_bus(options.bus);
+        BrokerSnapshot snapshot;
+        unsigned long changes = 0;
+        bool broker_left = false;
+
+        // Subscribe before reading, so no change falls between the two; changes
+        // older than the snapshot are recognised by their Generation.
+        auto proxy = sdbus::createProxy(*connection, options.bus_name, broker_object_path);
+        proxy->uponSignal("PropertiesChanged")
+            .onInterface("org.freedesktop.DBus.Properties")
+            .call([&](const std::string& interface,
+                      const std::map<std::string, sdbus::Variant>& changed,
+                      const std::vector<std::string>&) {
+                if (interface != broker_interface) {
+                    return;
+                }
+                if (const auto g = changed.find("Generation");
+                    g != changed.end() && g->second.get<std::uint64_t>() <= snapshot.generation) {
+                    return;
+                }
+                snapshot.apply(changed);
+                std::vector<std::string> names;
+                for (const auto& [name, value] : changed) {
+                    names.push_back(name);
+                }
+                print_line(format_change(snapshot, names, options.json));
+                ++changes;
+            });
+        proxy->finishRegistration();
+        auto owner_watch = connection->addMatch(
+            "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+            "member='NameOwnerChanged',arg0='" +
+                options.bus_name + "'",
+            [&](sdbus::Message& m) {
+                std::string name, old_owner, new_owner;
+                m >> name >> old_owner >> new_owner;
+                broker_left = broker_left || new_owner.empty();
+            });
+
+        snapshot = fetch_snapshot(*connection, options.bus_name);
+        print_line(format_change(snapshot, {}, options.json));
+
+        using clock = std::chrono::steady_clock;
+        auto last_change = clock::now();
+        unsigned long seen = 0;
+        while (stop_requested == 0) {
+            while (connection->processPendingRequest()) {
+            }
+            if (changes != seen) {
+                seen = changes;
+                last_change = clock::now();
+            }
+            if (options.count && changes >= *options.count) {
+                return 0;
+            }
+            if (broker_left) {
+                std::fprintf(stderr, "notify-broker: %s left the bus\n", options.bus_name.c_str());
+                return 1;
+            }
+            int timeout_ms = connection->getEventLoopPollData().getPollTimeout();
+            if (options.timeout_seconds) {
+                const auto deadline =
+                    last_change + std::chrono::duration_cast<clock::duration>(
+                                      std::chrono::duration<double>(*options.timeout_seconds));
+                const auto left =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now())
+                        .count();
+                if (left <= 0) {
+                    std::fprintf(stderr, "notify-broker: no change for %g s\n",
+                                 *options.timeout_seconds);
+                    return 1;
+                }
+                timeout_ms = timeout_ms < 0 ? static_cast<int>(left)
+                                            : std::min(timeout_ms, static_cast<int>(left));
+            }
+            const auto data = connection->getEventLoopPollData();
+            pollfd pfd{data.fd, data.events, 0};
+            timespec wait{timeout_ms / 1000, (timeout_ms % 1000) * 1'000'000L};
+            if (ppoll(&pfd, 1, timeout_ms < 0 ? nullptr : &wait, &wait_mask) < 0 &&
+                errno != EINTR) {
+                std::perror("notify-broker: ppoll");
+                return 1;
+            }
+        }
+        return 0;
+    } catch (const sdbus::Error& e) {
+        print_bus_error(options, e.getMessage().empty() ? e.getName() : e.getMessage());
+        return 1;
+    } catch (const std::exception& e) {
+        print_bus_error(options, e.what());
+        return 1;
+    }
+}
+
+} // namespace nb::cli
