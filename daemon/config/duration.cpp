@@ -12,13 +12,13 @@ struct Unit {
     std::int64_t usec;
 };
 
-// Longest names first, so that "ms" is not read as "m" + garbage and "min"
-// wins over "m"... (we do not accept a bare "m": systemd reads it as minutes,
-// people read it as metres or months; refusing it avoids the surprise).
+// A unit is the whole run of letters after a number, matched exactly; the
+// names are systemd's (parse_time() in systemd's time-util.c), "m" included.
 constexpr std::array units{
     Unit{"minutes", 60'000'000},
     Unit{"minute", 60'000'000},
     Unit{"min", 60'000'000},
+    Unit{"m", 60'000'000},
     Unit{"seconds", 1'000'000},
     Unit{"second", 1'000'000},
     Unit{"sec", 1'000'000},

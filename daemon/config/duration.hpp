@@ -12,7 +12,7 @@ namespace nb::config {
 
 /// Parses a time span: one or more "<number><unit>" parts, optionally separated
 /// by spaces ("1min 30s", "1min30s"); the number may have a fraction ("1.5s").
-/// Units: us usec, ms msec, s sec second(s), min minute(s), h hr hour(s),
+/// Units: us usec, ms msec, s sec second(s), min m minute(s), h hr hour(s),
 /// d day(s), w week(s). A bare number is seconds, like systemd.
 /// Returns an Error naming what is wrong (unknown unit, empty, negative, overflow).
 [[nodiscard]] proto::Result<std::chrono::microseconds> parse_duration(std::string_view text);

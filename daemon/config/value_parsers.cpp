@@ -1,6 +1,8 @@
 #include "value_parsers.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <climits>
 #include <vector>
