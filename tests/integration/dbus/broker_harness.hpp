@@ -57,6 +57,7 @@ public:
     /// Every PropertiesChanged of the broker's interface, in order.
     std::vector<std::map<std::string, sdbus::Variant>> changes;
     [[nodiscard]] std::string unique_name() const { return connection_->getUniqueName(); }
+    [[nodiscard]] sdbus::IProxy& proxy() noexcept { return *proxy_; }
 
 private:
     std::unique_ptr<sdbus::IConnection> connection_;
