@@ -300,5 +300,86 @@ TEST(BusService, ABusAbsentAtStartIsLoggedAndDoesNotThrow) {
     EXPECT_EQ(loop.drain_and_close(), 0);
 }
 
+TEST(BusService, ACallerOverItsRateLimitGetsLimitsExceeded) {
+    core::BrokerConfig config = pool_of(1);
+    config.rate_limit.burst = 2;
+    config.rate_limit.per_second = 1;
+    const core::TimePoint t0 = std::chrono::steady_clock::now();
+    BrokerHarness h(config, {}, [&] { return t0; }); // no time passes: no refill
+    auto client = h.client();
+    EXPECT_EQ(client->call(h.loop, "WatchdogPing", std::string("web-1")), "");
+    EXPECT_EQ(client->call(h.loop, "WatchdogPing", std::string("web-1")), "");
+    const std::string third = client->call(h.loop, "WatchdogPing", std::string("web-1"));
+    EXPECT_EQ(third.rfind("org.freedesktop.DBus.Error.LimitsExceeded", 0), 0U) << third;
+    client.reset();
+    EXPECT_EQ(h.finish(), 0);
+}
+
+TEST(BusService, CallsToAStoppingBrokerGetTheStoppingError) {
+    BrokerHarness h(pool_of(1));
+    h.broker.request_stop(h.clock());
+    auto client = h.client();
+    const std::string error = client->call(h.loop, "Ready", std::string("web-1"));
+    EXPECT_EQ(error.rfind("org.notifybroker.Broker1.Error.Stopping", 0), 0U) << error;
+    client.reset();
+    EXPECT_EQ(h.finish(), 0);
+}
+
+TEST(BusService, WhenTheBusGoesAwayItsWorkersAreGone) {
+    BrokerHarness h(pool_of(1));
+    auto client = h.client();
+    ASSERT_EQ(client->call(h.loop, "Ready", std::string("web-1")), "");
+    ASSERT_EQ(h.broker.counts().ready, 1U);
+    h.bus.stop();
+    ASSERT_TRUE(h.loop.run_until([&] {
+        const auto workers = h.broker.workers(h.clock());
+        const auto* w = find_worker(workers, "web-1");
+        return w != nullptr && w->state == core::WorkerState::gone;
+    }));
+    EXPECT_EQ(h.broker.counts().ready, 0U);
+    client.reset();
+    EXPECT_EQ(h.finish(), 0);
+}
+
+TEST(BusService, BrokersWithInstanceNamesCoexistAndASecondClaimantWaitsForTheName) {
+    BrokerHarness h(pool_of(1)); // owns org.notifybroker.Broker1.test
+    auto start_broker = [&](core::Broker& broker, const std::string& name,
+                            std::vector<std::string>& log) {
+        dbus::BusHooks hooks;
+        hooks.now = [] {
+            return std::chrono::steady_clock::now();
+        };
+        hooks.after_change = [] {
+        };
+        hooks.log = [&log](daemon::LogLevel, std::string_view text) {
+            log.emplace_back(text);
+        };
+        daemon::BusSettings settings;
+        settings.bus = h.bus.address();
+        settings.name = name;
+        return std::make_unique<dbus::BusService>(h.loop.get(), broker, settings, hooks);
+    };
+    core::Broker other(pool_of(1), {}, h.clock());
+    core::Broker rival(pool_of(1), {}, h.clock());
+    std::vector<std::string> other_log;
+    std::vector<std::string> rival_log;
+    auto other_service = start_broker(other, "org.notifybroker.Broker1.other", other_log);
+    auto rival_service = start_broker(rival, broker_name, rival_log);
+    EXPECT_TRUE(other_service->connected());
+    EXPECT_FALSE(rival_service->connected()) << "the name is taken";
+    ASSERT_FALSE(rival_log.empty());
+    EXPECT_NE(rival_log.front().find("cannot serve"), std::string::npos) << rival_log.front();
+
+    h.service->close(); // the first broker goes: the rival gets the name on its retry
+    ASSERT_TRUE(h.loop.run_until([&] { return rival_service->connected(); }, 5s));
+    auto busctl = h.call({"Ready", "s", "web-1"});
+    EXPECT_EQ(busctl->exit_status(), 0) << busctl->err();
+    EXPECT_FALSE(rival.workers(h.clock()).empty()) << "the call reached the rival";
+
+    other_service.reset();
+    rival_service.reset();
+    EXPECT_EQ(h.finish(), 0);
+}
+
 } // namespace
 } // namespace nb::test
