@@ -5,6 +5,7 @@
 #include "scenarios.hpp"
 #include "worker_pool.hpp"
 
+#include <algorithm>
 #include <regex>
 #include <stdexcept>
 
@@ -20,6 +21,7 @@ struct ScalePoint {
     double cpu_ns_per_registration = 0;
     double cpu_ns_per_datagram = 0;
     std::uint64_t datagrams = 0;
+    double per_wakeup = 0; ///< datagrams handled per broker wake-up during the round
 };
 
 std::string pool_config(std::size_t workers) {
@@ -57,10 +59,14 @@ ScalePoint measure(const Programs& programs, std::size_t workers, std::size_t ro
         static_cast<double>(cpu_registered - cpu_start) / static_cast<double>(workers);
 
     UniqueFd me = connect_datagram(broker.socket_path());
+    const long wakeups_before = voluntary_switches(broker.pid());
     if (!pool.go(120s) || !send_barrier(me.get(), 60s)) {
         throw std::runtime_error("scale: the round did not complete");
     }
     point.datagrams = workers * spec.round;
+    point.per_wakeup =
+        static_cast<double>(point.datagrams) /
+        static_cast<double>(std::max(1L, voluntary_switches(broker.pid()) - wakeups_before));
     point.cpu_ns_per_datagram = static_cast<double>(cpu_ns(broker.pid()) - cpu_registered) /
                                 static_cast<double>(point.datagrams);
     const auto summary = broker.stop();
@@ -129,7 +135,8 @@ void run_memory_and_scale(Suite& suite) {
                           fixed(point.cpu_ns_per_datagram / 1e3, 2) + " µs",
                           "flat",
                           {},
-                          std::to_string(point.datagrams) + " datagrams"});
+                          std::to_string(point.datagrams) + " datagrams, " +
+                              fixed(point.per_wakeup, 1) + " per wake-up"});
     }
     for (const auto& point : points) {
         suite.report.add({"6 scale",
