@@ -6,6 +6,7 @@
 #include "daemon.hpp"
 #include "logger.hpp"
 #include "socket_activation.hpp"
+#include "unit_name.hpp"
 #include "upstream.hpp"
 #include "worker_socket.hpp"
 
@@ -182,6 +183,8 @@ int run(const std::vector<std::string>& args) {
             bus_hooks.log = [](LogLevel level, std::string_view text) {
                 log(level, text);
             };
+            // D-Bus callers get their unit by the same rules as socket workers.
+            bus_hooks.unit_of = [](pid_t pid) { return nb::daemon::read_unit_of(pid); };
             bus = std::make_unique<nb::dbus::BusService>(&loop, daemon.broker(), settings.bus,
                                                          std::move(bus_hooks));
         }
