@@ -65,12 +65,19 @@ TEST(BusLoad, ThousandsOfPipelinedCallsAreAllAnsweredWithCoalescedSignals) {
                 send_next();
             }
         };
-        auto call = worker->proxy().callMethodAsync(i % 2 == 0 ? "WatchdogPing" : "SetStatus");
-        call.onInterface(broker_interface);
+        // One expression per call: sdbus-c++'s invoker keeps references to its
+        // arguments (method and interface names) until the call is sent.
         if (i % 2 == 0) {
-            call.withArguments(std::string("web-1")).uponReplyInvoke(on_reply);
+            worker->proxy()
+                .callMethodAsync("WatchdogPing")
+                .onInterface(broker_interface)
+                .withArguments(std::string("web-1"))
+                .uponReplyInvoke(on_reply);
         } else {
-            call.withArguments(std::string("web-1"), "step " + std::to_string(i))
+            worker->proxy()
+                .callMethodAsync("SetStatus")
+                .onInterface(broker_interface)
+                .withArguments(std::string("web-1"), "step " + std::to_string(i))
                 .uponReplyInvoke(on_reply);
         }
     };
