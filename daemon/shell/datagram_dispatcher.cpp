@@ -2,8 +2,11 @@
 
 #include "unit_name.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
+
+#include <unistd.h>
 
 namespace nb::daemon {
 
@@ -12,10 +15,14 @@ DatagramDispatcher::DatagramDispatcher(core::Broker& broker, ProcessWatcher& pro
     : broker_(broker)
     , processes_(processes)
     , drops_(drops)
-    , hooks_(std::move(hooks)) {}
+    , hooks_(std::move(hooks)) {
+    alive_in_batch_.reserve(DatagramBatch::capacity); // no allocation on the hot path
+    spent_pidfds_.reserve(DatagramBatch::capacity);
+}
 
 void DatagramDispatcher::dispatch(std::span<ReceivedDatagram> datagrams) noexcept {
     const auto now = std::chrono::steady_clock::now();
+    alive_in_batch_.clear();
     for (auto& datagram : datagrams) {
         ++received_;
         try {
@@ -23,10 +30,34 @@ void DatagramDispatcher::dispatch(std::span<ReceivedDatagram> datagrams) noexcep
         } catch (...) {
             drops_.drop(DropReason::malformed, "out of memory", 0, 0, now);
         }
-        // Whatever happened above, nothing received may outlive its datagram.
+        // Whatever happened above, nothing received may outlive its batch.
         datagram.close_fds();
+        if (datagram.pidfd && spent_pidfds_.size() < spent_pidfds_.capacity()) {
+            spent_pidfds_.push_back(datagram.pidfd.release());
+        }
         datagram.pidfd.reset();
     }
+    close_spent_pidfds();
+}
+
+void DatagramDispatcher::close_spent_pidfds() noexcept {
+    std::sort(spent_pidfds_.begin(), spent_pidfds_.end());
+    for (std::size_t first = 0; first < spent_pidfds_.size();) {
+        std::size_t last = first;
+        while (last + 1 < spent_pidfds_.size() &&
+               spent_pidfds_[last + 1] == spent_pidfds_[last] + 1) {
+            ++last;
+        }
+        const auto low = static_cast<unsigned>(spent_pidfds_[first]);
+        const auto high = static_cast<unsigned>(spent_pidfds_[last]);
+        if (::close_range(low, high, 0) != 0) {
+            for (std::size_t i = first; i <= last; ++i) {
+                ::close(spent_pidfds_[i]); // a kernel before 5.9
+            }
+        }
+        first = last + 1;
+    }
+    spent_pidfds_.clear();
 }
 
 void DatagramDispatcher::dispatch_one(ReceivedDatagram& datagram, core::TimePoint now) {
@@ -62,7 +93,8 @@ void DatagramDispatcher::dispatch_one(ReceivedDatagram& datagram, core::TimePoin
             hooks_.flush();
         }
         // The sender may look at us the moment the fd closes: nothing of this
-        // datagram may still be open then.
+        // datagram, nor of the ones before it, may still be open then.
+        close_spent_pidfds();
         datagram.pidfd.reset();
         datagram.close_fds();
         return;
@@ -89,6 +121,19 @@ std::string DatagramDispatcher::unit_of_unwatched(pid_t pid, int pidfd) {
     return unit;
 }
 
+bool DatagramDispatcher::watched_process_alive(pid_t pid) {
+    if (std::find(alive_in_batch_.begin(), alive_in_batch_.end(), pid) != alive_in_batch_.end()) {
+        return true;
+    }
+    if (!processes_.still_running(pid)) {
+        return false; // exited: each datagram's own pidfd tells whose it is
+    }
+    if (alive_in_batch_.size() < alive_in_batch_.capacity()) {
+        alive_in_batch_.push_back(pid);
+    }
+    return true;
+}
+
 void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message& message,
                                core::TimePoint now) {
     if (!datagram.credentials || datagram.credentials->pid <= 0) {
@@ -99,9 +144,11 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
     const ucred& credentials = *datagram.credentials;
     const pid_t pid = credentials.pid;
 
-    if (processes_.watches(pid) && !processes_.is_same_process(pid, datagram.pidfd.get())) {
+    if (processes_.watches(pid) && !watched_process_alive(pid) &&
+        !processes_.is_same_process(pid, datagram.pidfd.get())) {
         // The pid was reused before we saw the old process's pidfd fire:
         // the old worker is gone, this is someone new.
+        std::erase(alive_in_batch_, pid);
         processes_.forget(pid);
         broker_.on_process_exited(pid, now);
     }

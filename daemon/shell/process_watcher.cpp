@@ -80,6 +80,11 @@ bool ProcessWatcher::is_same_process(pid_t pid, int pidfd) const noexcept {
     return !pidfd_exited(process.pidfd.get());
 }
 
+bool ProcessWatcher::still_running(pid_t pid) const noexcept {
+    const auto found = processes_.find(pid);
+    return found != processes_.end() && !pidfd_exited(found->second->pidfd.get());
+}
+
 bool ProcessWatcher::watch(pid_t pid, UniqueFd pidfd, std::string unit) {
     if (!pidfd) {
         pidfd = open_pidfd(pid);

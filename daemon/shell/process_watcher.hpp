@@ -38,6 +38,9 @@ public:
     /// (pidfs gives each process one inode). Without pidfs, or with no pidfd,
     /// true unless the watched process has already exited.
     [[nodiscard]] bool is_same_process(pid_t pid, int pidfd) const noexcept;
+    /// True while the watched process under pid has not exited (one poll(), no
+    /// pidfd of the caller needed). False if pid is not watched.
+    [[nodiscard]] bool still_running(pid_t pid) const noexcept;
 
     /// Starts watching pid through pidfd (the caller's SCM_PIDFD, or one from
     /// pidfd_open() when pidfd is invalid). Returns false when the process is

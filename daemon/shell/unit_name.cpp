@@ -62,21 +62,28 @@ bool is_service_or_scope_name(std::string_view name) noexcept {
 }
 
 std::string unit_from_cgroup_file(std::string_view contents) {
-    // cgroup v2: the single "0::/path" line. (v1 hierarchies are not looked at:
-    // systemd 252 on a unified host uses only v2.)
-    std::string_view path;
+    // The unified hierarchy ("0::/path") is where systemd tracks units on unified
+    // and hybrid hosts; a legacy host has only the named "name=systemd" one.
+    std::string_view unified;
+    std::string_view legacy;
     while (!contents.empty()) {
         const auto newline = contents.find('\n');
         const auto line = contents.substr(0, newline);
         if (line.starts_with("0::")) {
-            path = line.substr(3);
-            break;
+            unified = line.substr(3);
+        } else if (const auto at = line.find(":name=systemd:"); at != std::string_view::npos) {
+            legacy = line.substr(at + 14);
         }
         if (newline == std::string_view::npos) {
             break;
         }
         contents.remove_prefix(newline + 1);
     }
+    std::string unit = unit_from_cgroup_path(unified);
+    return unit.empty() ? unit_from_cgroup_path(legacy) : unit;
+}
+
+std::string unit_from_cgroup_path(std::string_view path) {
     std::string_view found;
     while (!path.empty()) {
         const auto slash = path.find('/');

@@ -16,9 +16,13 @@ namespace nb::daemon {
 /// bare template "a@.service"), a non-empty prefix.
 [[nodiscard]] bool is_service_or_scope_name(std::string_view name) noexcept;
 
-/// The unit in the contents of a /proc/PID/cgroup file: the last component of
-/// the cgroup v2 path ("0::/...") that is a service or scope (after undoing the
-/// "_" escape of cgroup names); empty when there is none.
+/// The last component of a cgroup path that is a service or scope (after
+/// undoing the "_" escape of cgroup names); empty when there is none.
+[[nodiscard]] std::string unit_from_cgroup_path(std::string_view path);
+
+/// The unit in the contents of a /proc/PID/cgroup file: from the unified
+/// hierarchy's path ("0::/..."), or, when that names no unit (a legacy host),
+/// from the "name=systemd" hierarchy's; empty when there is none.
 [[nodiscard]] std::string unit_from_cgroup_file(std::string_view contents);
 
 /// Reads /proc/PID/cgroup; empty when the process is gone or has no unit.

@@ -25,10 +25,17 @@ TEST(UnitName, escaped_cgroup_names_are_unescaped) {
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/_cgroup.service\n"), "cgroup.service");
 }
 
-TEST(UnitName, only_the_unified_hierarchy_line_counts) {
+TEST(UnitName, the_unified_hierarchy_wins_over_the_legacy_one) {
     EXPECT_EQ(unit_from_cgroup_file("1:name=systemd:/system.slice/old.service\n"
                                     "0::/system.slice/new.service\n"),
               "new.service");
+}
+
+TEST(UnitName, a_legacy_host_is_read_from_the_name_systemd_hierarchy) {
+    EXPECT_EQ(unit_from_cgroup_file("4:memory:/system.slice/mem.service\n"
+                                    "1:name=systemd:/system.slice/legacy.service\n"
+                                    "0::/\n"),
+              "legacy.service");
 }
 
 TEST(UnitName, no_unit_gives_an_empty_name) {

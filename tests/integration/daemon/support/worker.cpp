@@ -43,7 +43,8 @@ bool Worker::wait_sent(std::chrono::milliseconds timeout) {
            ::read(done_fd_, &byte, 1) == 1 && byte == 'y';
 }
 
-Worker start_worker(const std::string& socket_path, std::vector<std::string> messages) {
+Worker start_worker(const std::string& socket_path, std::vector<std::string> messages,
+                    const std::function<bool()>& setup) {
     int done[2];
     if (::pipe2(done, 0) != 0) { // not O_CLOEXEC: the forked child keeps the write end
         throw std::runtime_error("pipe2 failed");
@@ -51,8 +52,11 @@ Worker start_worker(const std::string& socket_path, std::vector<std::string> mes
     SpawnOptions options;
     options.stdin_pipe = true;
     auto process = ChildProcess::fork(
-        [&socket_path, &messages, &done] {
+        [&socket_path, &messages, &done, &setup] {
             ::close(done[0]);
+            if (setup && !setup()) {
+                return 3;
+            }
             const bool ok = send_with_barrier(socket_path, messages);
             const char byte = ok ? 'y' : 'n';
             [[maybe_unused]] const auto written = ::write(done[1], &byte, 1);

@@ -7,6 +7,7 @@
 #include "child_process.hpp"
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,12 @@ private:
     int done_fd_ = -1;
 };
 
-/// Forks a worker that sends each of `messages` to socket_path with a barrier
-/// after each, reports that (Worker::wait_sent), then holds until its stdin is
-/// closed. Exit code 0 when every send and barrier worked, 1 otherwise.
-Worker start_worker(const std::string& socket_path, std::vector<std::string> messages);
+/// Forks a worker that runs `setup` (if any; false: exit 3), sends each of
+/// `messages` to socket_path with a barrier after each, reports that
+/// (Worker::wait_sent), then holds until its stdin is closed. Exit code 0 when
+/// every send and barrier worked, 1 otherwise.
+Worker start_worker(const std::string& socket_path, std::vector<std::string> messages,
+                    const std::function<bool()>& setup = {});
 
 /// Sends `messages` from this process, each followed by a barrier (5 s).
 /// Returns false if one of them failed.

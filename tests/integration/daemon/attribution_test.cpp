@@ -1,0 +1,111 @@
+// A worker is attributed by the kernel: its uid from SCM_CREDENTIALS and its
+// systemd unit from its cgroup. Here a worker moves itself into a cgroup named
+// like a unit (as systemd would have put it there), and the policy and the
+// status go by that unit.
+
+#include "support/broker_test.hpp"
+#include "support/worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace nb::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Where cgroup2 is mounted (unified or hybrid host); empty if nowhere.
+std::filesystem::path cgroup2_mount() {
+    std::ifstream mounts("/proc/self/mounts");
+    std::string line;
+    while (std::getline(mounts, line)) {
+        std::istringstream fields(line);
+        std::string device;
+        std::string target;
+        std::string type;
+        fields >> device >> target >> type;
+        if (type == "cgroup2") {
+            return target;
+        }
+    }
+    return {};
+}
+
+/// A cgroup "nb-test-<pid>.slice/<unit>" that is removed (once empty) at the end.
+class UnitCgroup {
+public:
+    explicit UnitCgroup(const std::string& unit) {
+        const auto root = cgroup2_mount();
+        if (root.empty()) {
+            return;
+        }
+        slice_ = root / ("nb-test-" + std::to_string(::getpid()) + ".slice");
+        path_ = slice_ / unit;
+        std::error_code ec;
+        std::filesystem::create_directories(path_, ec);
+        if (ec) {
+            path_.clear();
+        }
+    }
+    ~UnitCgroup() {
+        std::error_code ec;
+        std::filesystem::remove(path_, ec);
+        std::filesystem::remove(slice_, ec);
+    }
+    UnitCgroup(const UnitCgroup&) = delete;
+    UnitCgroup& operator=(const UnitCgroup&) = delete;
+
+    [[nodiscard]] bool usable() const { return !path_.empty(); }
+    /// Moves the calling process in.
+    [[nodiscard]] bool enter() const {
+        std::ofstream procs(path_ / "cgroup.procs");
+        procs << 0 << std::flush;
+        return procs.good();
+    }
+
+private:
+    std::filesystem::path slice_;
+    std::filesystem::path path_;
+};
+
+using Attribution = BrokerTest;
+
+TEST_F(Attribution, a_worker_is_named_after_its_unit_and_the_policy_goes_by_unit) {
+    UnitCgroup cgroup("pool-worker@7.service");
+    ASSERT_TRUE(cgroup.usable()) << "cannot create a cgroup under " << cgroup2_mount()
+                                 << " (this test needs root and a writable cgroup2)";
+    BrokerOptions options;
+    options.args = {"--status-interval", "1ms"};
+    options.config = "[[group]]\nname = \"pool\"\nexpect = 2\n\n"
+                     "[[allow]]\nunit = \"pool-worker@*.service\"\n";
+    auto& broker = start_broker(options);
+
+    // Outside any such unit (this process), the same message is refused.
+    ASSERT_TRUE(send_with_barrier(broker.socket_path(), {"STATUS=outsider"}));
+
+    auto worker = start_worker(broker.socket_path(), {"STATUS=warming up"},
+                               [&cgroup] { return cgroup.enter(); });
+    const auto status = upstream_.wait_for(
+        [](const std::string& d) {
+            return d.find("pool-worker@7.service starting (warming up)") != std::string::npos;
+        },
+        5s);
+    ASSERT_TRUE(status) << "no status naming the unit; last upstream: "
+                        << printable(upstream_.history().back());
+    EXPECT_EQ(upstream_.count_prefix("STATUS=0/2 workers ready; pid:"), 0U)
+        << "the outsider was let in";
+    ASSERT_TRUE(worker.wait_sent());
+
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_NE(broker.log().find("unauthorised=1"), std::string::npos) << broker.log();
+    worker.close_stdin();
+    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+}
+
+} // namespace
+} // namespace nb::test
