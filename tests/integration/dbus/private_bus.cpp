@@ -92,6 +92,9 @@ void PrivateBus::start() {
     if (pipe2(fds, O_CLOEXEC) < 0) {
         throw errno_error("pipe2");
     }
+    // Built before fork(): the child only calls async-signal-safe functions.
+    const std::string config = "--config-file=" + config_path_;
+    const std::string log_path = dir_ + "/bus.log";
     const pid_t pid = fork();
     if (pid < 0) {
         throw errno_error("fork");
@@ -100,7 +103,11 @@ void PrivateBus::start() {
         // A test that crashes or times out must not leave the daemon behind.
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         dup2(fds[1], 3); // dup2 clears O_CLOEXEC on the copy
-        const std::string config = "--config-file=" + config_path_;
+        // Its warnings (e.g. it cannot raise RLIMIT_NOFILE) go to bus.log, not the test output.
+        if (const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            log_fd >= 0) {
+            dup2(log_fd, 2);
+        }
         execlp("dbus-daemon", "dbus-daemon", config.c_str(), "--nofork", "--nopidfile",
                "--print-address=3", static_cast<char*>(nullptr));
         _exit(127);
