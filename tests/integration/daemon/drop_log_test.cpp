@@ -1,0 +1,66 @@
+// Drops are counted per reason whatever the log does; the log itself is bounded.
+
+#include "drop_log.hpp"
+#include "rate_limited_log.hpp"
+
+#include <gtest/gtest.h>
+
+namespace nb::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = RateLimitedLog::Clock;
+
+class QuietLog : public ::testing::Test {
+protected:
+    // Counting is what is under test: keep the lines out of the test output.
+    void SetUp() override { set_log_level(LogLevel::err); }
+    void TearDown() override { set_log_level(LogLevel::info); }
+};
+
+using RateLimitedLogTest = QuietLog;
+using DropLogTest = QuietLog;
+
+TEST_F(RateLimitedLogTest, lines_beyond_the_burst_are_suppressed_until_the_interval_ends) {
+    RateLimitedLog log(3, 1000ms);
+    const auto start = Clock::now();
+    for (int i = 0; i < 10; ++i) {
+        log.log(LogLevel::err, "line", start + std::chrono::milliseconds(i));
+    }
+    EXPECT_EQ(log.suppressed_total(), 7U);
+    // A new interval: the burst is available again.
+    log.log(LogLevel::err, "line", start + 1500ms);
+    EXPECT_EQ(log.suppressed_total(), 7U);
+}
+
+TEST_F(DropLogTest, every_drop_is_counted_under_its_reason) {
+    DropLog drops;
+    const auto now = Clock::now();
+    for (int i = 0; i < 1000; ++i) {
+        drops.drop(DropReason::rate_limited, "flood", 42, 1000, now);
+    }
+    drops.drop(DropReason::oversize, "big", 43, 0, now);
+    drops.drop(DropReason::no_credentials, "", 0, 0, now);
+    EXPECT_EQ(drops.count(DropReason::rate_limited), 1000U);
+    EXPECT_EQ(drops.count(DropReason::oversize), 1U);
+    EXPECT_EQ(drops.count(DropReason::malformed), 0U);
+    EXPECT_EQ(drops.total(), 1002U);
+    EXPECT_EQ(drops.summary(), "oversize=1 no-credentials=1 rate-limited=1000");
+}
+
+TEST_F(DropLogTest, nothing_dropped_reads_none) {
+    EXPECT_EQ(DropLog().summary(), "none");
+}
+
+TEST(DropReason, every_core_verdict_but_accepted_maps_to_its_own_reason) {
+    EXPECT_EQ(drop_reason_for(core::Verdict::forbidden_key), DropReason::forbidden_key);
+    EXPECT_EQ(drop_reason_for(core::Verdict::unauthorised), DropReason::unauthorised);
+    EXPECT_EQ(drop_reason_for(core::Verdict::name_denied), DropReason::name_denied);
+    EXPECT_EQ(drop_reason_for(core::Verdict::invalid_name), DropReason::invalid_name);
+    EXPECT_EQ(drop_reason_for(core::Verdict::rate_limited), DropReason::rate_limited);
+    EXPECT_EQ(drop_reason_for(core::Verdict::too_many_workers), DropReason::too_many_workers);
+    EXPECT_EQ(drop_reason_for(core::Verdict::stopping), DropReason::stopping);
+}
+
+} // namespace
+} // namespace nb::daemon
