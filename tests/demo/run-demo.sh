@@ -66,8 +66,27 @@ wait_for_line "$dir/upstream.log" 'STATUS=.*4/4' 2 || fail "no 4/4 status upstre
 # as long as every worker keeps pinging the broker within its own 3 s.
 pings() { sed -n '/READY=1/,$p' "$dir/upstream.log" | grep -c 'WATCHDOG=1' || true; }
 deadline=$((SECONDS + 8))
-while [ "$(pings)" -lt 4 ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "fewer than 4 WATCHDOG=1 pings after READY=1"
+while [ "$(pings)" -lt 2 ]; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "fewer than 2 WATCHDOG=1 pings after READY=1"
+    sleep 0.1
+done
+
+# A hung worker: alive, but silent. The broker notices when plain-3's own 3 s
+# watchdog runs out, shows it late and stops pinging systemd (whose WatchdogSec=
+# would then restart the service); when plain-3 recovers, pings resume at once.
+plain=$(pgrep -P "$broker" -f 'example-worker.py plain-3') || fail "plain-3 is not running"
+say "plain-3 hangs (SIGUSR1 to pid $plain: it stops sending WATCHDOG=1 but stays alive)"
+kill -USR1 "$plain"
+wait_for_line "$dir/upstream.log" 'plain-3 late' 5 || fail "the broker did not notice plain-3 hang"
+sleep 2.2 # two upstream pings would have been due meanwhile
+late_line=$(grep -n 'plain-3 late' "$dir/upstream.log" | head -n 1 | cut -d: -f1)
+withheld=$(sed -n "${late_line},\$p" "$dir/upstream.log" | grep -c 'WATCHDOG=1' || true)
+[ "$withheld" -eq 0 ] || fail "WATCHDOG=1 went upstream while plain-3 was late"
+say "plain-3 recovers (SIGUSR2): its next ping makes the pool whole again"
+kill -USR2 "$plain"
+deadline=$((SECONDS + 4))
+until sed -n "${late_line},\$p" "$dir/upstream.log" | grep -q 'WATCHDOG=1'; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "the pings did not resume after plain-3 recovered"
     sleep 0.1
 done
 
@@ -84,5 +103,5 @@ say "done: notify-brokerd exited 0; systemd received $(wc -l <"$dir/upstream.log
 printf '  %s\n' \
     "READY=1: $(grep -c 'READY=1' "$dir/upstream.log") (once, for the whole pool)" \
     "STATUS= updates: $(grep -c 'STATUS=' "$dir/upstream.log")" \
-    "WATCHDOG=1: $(grep -c 'WATCHDOG=1' "$dir/upstream.log")" \
+    "WATCHDOG=1: $(grep -c 'WATCHDOG=1' "$dir/upstream.log") (none while plain-3 was late)" \
     "STOPPING=1: $(grep -c 'STOPPING=1' "$dir/upstream.log")"
