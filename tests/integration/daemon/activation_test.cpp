@@ -18,13 +18,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// A socket bound at path, as systemd would create it for a .socket unit.
+/// A socket bound at path, as systemd creates it for notify-brokerd.socket
+/// (PassCredentials=yes: the kernel attaches credentials to datagrams queued
+/// even before the broker runs).
 int bound_socket(const std::string& path, int type) {
     const int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    const int on = 1;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+        ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
         return -1;
     }
     return fd;
@@ -50,6 +54,29 @@ TEST_F(SocketActivation, the_broker_listens_on_the_passed_socket) {
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_TRUE(std::filesystem::exists(path)) << "the socket unit's path was removed";
     worker.close_stdin();
+}
+
+TEST_F(SocketActivation, without_notify_socket_the_broker_logs_what_it_would_have_sent) {
+    // The laptop demo: no systemd above us. The activated socket exists before
+    // the broker runs, so a worker can report (and wait on its barrier) at once.
+    const std::string path = dir_.file("activated.sock");
+    const int fd = bound_socket(path, SOCK_DGRAM);
+    ASSERT_GE(fd, 0);
+    BrokerOptions options;
+    options.listen_fd = fd;
+    options.args = {"--expect", "1"};
+    options.env["NOTIFY_SOCKET"] = std::nullopt;
+    options.wait_until_listening = false;
+    auto& broker = start_broker(options);
+    ::close(fd);
+
+    ASSERT_TRUE(send_with_barrier(path, {"X_WORKER=demo\nREADY=1"}));
+    const std::string log = broker.log();
+    EXPECT_NE(log.find("<6>upstream (no NOTIFY_SOCKET): READY=1 | STATUS=1/1 workers ready"),
+              std::string::npos)
+        << log;
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_FALSE(upstream_.next(0ms)) << "sent to a socket it was never given";
 }
 
 TEST_F(SocketActivation, a_passed_stream_socket_is_refused_with_an_error) {
