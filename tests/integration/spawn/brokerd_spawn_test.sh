@@ -44,3 +44,28 @@ timeout 20 "$brokerd" --socket "$dir/d.sock" --bus none -- no-such-program-xyz 2
 [ "$rc" -eq 127 ] || fail "missing command: exit $rc, expected 127"
 grep -q "no-such-program-xyz" "$dir/err" || fail "the error does not name the command: $(cat "$dir/err")"
 echo "ok: a missing command exits 127 and is named"
+
+# 5. A broker killed outright (SIGKILL: no chance to forward) takes its workers
+#    with it: they get SIGTERM from the kernel (PR_SET_PDEATHSIG).
+"$brokerd" --socket "$dir/e.sock" --bus none -- sleep 100 2>/dev/null &
+broker=$!
+child=""
+for _ in $(seq 100); do
+    child=$(pgrep -P "$broker" sleep || true)
+    [ -n "$child" ] && break
+    sleep 0.05
+done
+[ -n "$child" ] || fail "the worker never started"
+kill -KILL "$broker"
+wait "$broker" 2>/dev/null || true
+gone() { # exited: no process, or a zombie waiting for its new parent to reap it
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ "$state" = Z ]
+}
+for _ in $(seq 100); do
+    gone "$child" && break
+    sleep 0.05
+done
+gone "$child" || fail "worker $child outlived its killed broker"
+echo "ok: a killed broker's worker is terminated too"
