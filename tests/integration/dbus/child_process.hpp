@@ -21,6 +21,7 @@ public:
     /// call after kill().
     void kill(int signum);
 
+    [[nodiscard]] int pid() const noexcept { return process_.pid; }
     [[nodiscard]] bool exited() const noexcept { return exited_ && open_pipes_ == 0; }
     [[nodiscard]] std::int64_t exit_status() const noexcept { return exit_status_; }
     [[nodiscard]] int term_signal() const noexcept { return term_signal_; }

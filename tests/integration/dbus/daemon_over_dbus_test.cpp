@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 
 namespace nb::test {
 namespace {
@@ -164,6 +165,28 @@ TEST_F(DaemonOverDbus, StatusTellsWhyWhenTheBrokerIsNotOnTheBus) {
     EXPECT_EQ(status->exit_status(), 1);
     EXPECT_NE(status->err().find("cannot reach org.notifybroker.Broker1.absent"), std::string::npos)
         << status->err();
+}
+
+long context_switches(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    long total = 0;
+    for (std::string line; std::getline(status, line);) {
+        if (line.find("ctxt_switches:") != std::string::npos) {
+            total += std::stol(line.substr(line.find(':') + 1));
+        }
+    }
+    return total;
+}
+
+TEST_F(DaemonOverDbus, AnIdleBrokerOnTheBusDoesNotWakeUp) {
+    BusClient worker(loop.get(), bus.address());
+    EXPECT_EQ(worker.call(loop, "Ready", std::string("dbus-1")), "");
+    // Let the trailing PropertiesChanged and STATUS go out, then watch it sleep:
+    // no sd-bus timeout, no flush timer, no retry timer may tick while idle.
+    loop.run_until([] { return false; }, 300ms);
+    const long before = context_switches(daemon.pid());
+    loop.run_until([] { return false; }, 700ms);
+    EXPECT_EQ(context_switches(daemon.pid()), before) << "the broker woke up while idle";
 }
 
 } // namespace
