@@ -44,6 +44,15 @@ const char* boolean(bool value) {
     return value ? "true" : "false";
 }
 
+// Ids are written as numbers (what the broker compares); the name, when the
+// databases know it, follows as a comment for the reader.
+std::string with_name(unsigned id, const std::optional<std::string>& name) {
+    std::string out = std::to_string(id);
+    if (name)
+        out += " # " + *name;
+    return out;
+}
+
 } // namespace
 
 std::string render_config(const daemon::DaemonSettings& settings) {
@@ -56,7 +65,8 @@ std::string render_config(const daemon::DaemonSettings& settings) {
     out << "socket = " << quote(settings.socket.path) << '\n';
     out << "socket_mode = " << quote(format_mode(settings.socket.mode)) << '\n';
     if (settings.socket.group)
-        out << "socket_group = " << *settings.socket.group << '\n';
+        out << "socket_group = "
+            << with_name(*settings.socket.group, group_name(*settings.socket.group)) << '\n';
     out << "receive_buffer = " << settings.socket.receive_buffer << '\n';
     out << "log_level = " << quote(to_string(settings.log_level)) << '\n';
     out << "max_workers = " << broker.max_workers << '\n';
@@ -95,9 +105,9 @@ std::string render_config(const daemon::DaemonSettings& settings) {
     for (const core::AllowRule& rule : broker.allow) {
         out << "\n[[allow]]\n";
         if (rule.uid)
-            out << "uid = " << *rule.uid << '\n';
+            out << "uid = " << with_name(*rule.uid, user_name(*rule.uid)) << '\n';
         if (rule.gid)
-            out << "gid = " << *rule.gid << '\n';
+            out << "gid = " << with_name(*rule.gid, group_name(*rule.gid)) << '\n';
         if (rule.unit)
             out << "unit = " << quote(*rule.unit) << '\n';
         out << "names = " << quote_list(rule.names) << '\n';

@@ -28,19 +28,21 @@ bool all_digits(std::string_view text) {
     return true;
 }
 
-// getpwnam_r/getgrnam_r need a caller buffer; ERANGE means "bigger, please".
-template <class Entry, class Lookup>
-proto::Result<bool> lookup_entry(const std::string& name, Entry& entry, Lookup lookup) {
-    std::vector<char> buffer(1024);
+// getpwnam_r/getgrnam_r (and the by-id ones) need a caller buffer that must
+// outlive the entry; ERANGE means "bigger, please".
+template <class Key, class Entry, class Lookup>
+proto::Result<bool> lookup_entry(const Key& key, Entry& entry, std::vector<char>& buffer,
+                                 Lookup lookup) {
+    buffer.resize(1024);
     for (;;) {
         Entry* found = nullptr;
-        const int rc = lookup(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+        const int rc = lookup(key, &entry, buffer.data(), buffer.size(), &found);
         if (rc == ERANGE && buffer.size() < (1U << 20)) {
             buffer.resize(buffer.size() * 2);
             continue;
         }
         if (rc != 0 && rc != ENOENT && rc != ESRCH)
-            return proto::Error{"cannot look up " + quoted(name) + ": error " + std::to_string(rc)};
+            return proto::Error{"cannot look it up: error " + std::to_string(rc)};
         return found != nullptr;
     }
 }
@@ -122,7 +124,9 @@ proto::Result<uid_t> lookup_user(std::string_view name_or_id) {
         return static_cast<uid_t>(*id);
     }
     passwd entry{};
-    auto found = lookup_entry(std::string(name_or_id), entry, getpwnam_r);
+    std::vector<char> buffer;
+    const std::string name(name_or_id);
+    auto found = lookup_entry(name.c_str(), entry, buffer, getpwnam_r);
     if (!found)
         return found.error();
     if (!*found)
@@ -138,12 +142,32 @@ proto::Result<gid_t> lookup_group(std::string_view name_or_id) {
         return static_cast<gid_t>(*id);
     }
     group entry{};
-    auto found = lookup_entry(std::string(name_or_id), entry, getgrnam_r);
+    std::vector<char> buffer;
+    const std::string name(name_or_id);
+    auto found = lookup_entry(name.c_str(), entry, buffer, getgrnam_r);
     if (!found)
         return found.error();
     if (!*found)
         return proto::Error{"no such group " + quoted(name_or_id)};
     return entry.gr_gid;
+}
+
+std::optional<std::string> user_name(uid_t uid) {
+    passwd entry{};
+    std::vector<char> buffer;
+    auto found = lookup_entry(uid, entry, buffer, getpwuid_r);
+    if (!found || !*found)
+        return std::nullopt;
+    return std::string(entry.pw_name);
+}
+
+std::optional<std::string> group_name(gid_t gid) {
+    group entry{};
+    std::vector<char> buffer;
+    auto found = lookup_entry(gid, entry, buffer, getgrgid_r);
+    if (!found || !*found)
+        return std::nullopt;
+    return std::string(entry.gr_name);
 }
 
 proto::Status check_glob(std::string_view pattern) {

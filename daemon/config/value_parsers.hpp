@@ -8,6 +8,7 @@
 
 #include <nb/proto/result.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,10 @@ namespace nb::config {
 [[nodiscard]] proto::Result<uid_t> lookup_user(std::string_view name_or_id);
 /// A group name from the group database, or a numeric gid.
 [[nodiscard]] proto::Result<gid_t> lookup_group(std::string_view name_or_id);
+
+/// The name of a uid / gid, for comments in --check-config output; nullopt if none.
+[[nodiscard]] std::optional<std::string> user_name(uid_t uid);
+[[nodiscard]] std::optional<std::string> group_name(gid_t gid);
 
 /// An fnmatch(3) pattern: not empty, every '[' closed, no trailing '\'.
 [[nodiscard]] proto::Status check_glob(std::string_view pattern);

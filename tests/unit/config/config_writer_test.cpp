@@ -99,6 +99,20 @@ TEST(ConfigWriter, EverySettingSurvivesARoundTrip) {
     expect_same(round_trip(settings), settings);
 }
 
+TEST(ConfigWriter, IdsAreNumbersWithTheirNamesAsComments) {
+    daemon::DaemonSettings settings;
+    settings.socket.group = 0;
+    core::AllowRule rule;
+    rule.uid = 0;
+    rule.gid = 0;
+    settings.broker.allow = {rule};
+    const std::string text = render_config(settings);
+    EXPECT_NE(text.find("socket_group = 0 # root\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("uid = 0 # root\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("gid = 0 # root\n"), std::string::npos) << text;
+    expect_same(round_trip(settings), settings);
+}
+
 TEST(ConfigWriter, TheOutputSaysWhereTheSettingsCameFrom) {
     daemon::DaemonSettings settings;
     settings.config_path = "/etc/notify-brokerd.toml";

@@ -57,6 +57,13 @@ TEST(ValueParsers, UsersAndGroupsResolveByNameOrNumber) {
     EXPECT_EQ(why(lookup_group("no-such-group-xyz")), "no such group 'no-such-group-xyz'");
 }
 
+TEST(ValueParsers, IdsHaveNamesWhenTheDatabasesKnowThem) {
+    EXPECT_EQ(user_name(0), "root");
+    EXPECT_EQ(group_name(0), "root");
+    EXPECT_EQ(user_name(3999999), std::nullopt);
+    EXPECT_EQ(group_name(3999999), std::nullopt);
+}
+
 TEST(ValueParsers, GlobsMustBeWellFormed) {
     EXPECT_TRUE(check_glob("web-*").ok());
     EXPECT_TRUE(check_glob("web-[0-9]").ok());
