@@ -106,5 +106,28 @@ TEST(BusLoad, ThousandsOfPipelinedCallsAreAllAnsweredWithCoalescedSignals) {
     EXPECT_EQ(h.finish(), 0);
 }
 
+TEST(BusLoad, OneCallAtATimeRoundTripsQuickly) {
+    core::BrokerConfig config;
+    config.rate_limit.burst = 1'000'000;
+    config.rate_limit.per_second = 1'000'000;
+    BrokerHarness h(config);
+    auto worker = h.client();
+    ASSERT_EQ(worker->call(h.loop, "Ready", std::string("web-1")), "");
+
+    constexpr int calls = 1000;
+    const auto start = Clock::now();
+    for (int i = 0; i < calls; ++i) {
+        ASSERT_EQ(worker->call(h.loop, "WatchdogPing", std::string("web-1")), "");
+    }
+    const double us =
+        std::chrono::duration<double, std::micro>(Clock::now() - start).count() / calls;
+    std::printf("[ FIGURES  ] D-Bus WatchdogPing round trip (client and broker on one loop, "
+                "through dbus-daemon): %.0f us mean over %d calls\n",
+                us, calls);
+    EXPECT_LT(us, 5000.0); // generous: a loaded 2-core CI machine, maybe ASan
+    worker.reset();
+    EXPECT_EQ(h.finish(), 0);
+}
+
 } // namespace
 } // namespace nb::test
