@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -157,6 +158,41 @@ void expect_only_broker_lines(const std::vector<std::string>& history) {
             EXPECT_TRUE(is_broker_line(line)) << "upstream line: " << line;
         }
     }
+}
+
+TEST_F(BadInput, a_storm_of_random_datagrams_leaves_the_broker_running_and_leak_free) {
+    auto& broker = start_broker({"--expect", "1"});
+    ASSERT_TRUE(send_with_barrier(broker.socket_path(), {"STATUS=known"}));
+    const std::size_t fds_before = broker.fd_count();
+    const int dev_null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(dev_null, 0);
+
+    std::mt19937 random(20261122); // fixed seed: a failure can be replayed
+    const std::vector<std::string> pieces = {
+        "READY=1", "STATUS=", "X_WORKER=", "BARRIER=1", "WATCHDOG=", "\n", "=", "\\", "\xc3", "\0"};
+    RawSender sender(broker.socket_path());
+    for (int i = 0; i < 20'000; ++i) {
+        std::string datagram;
+        const int parts = static_cast<int>(random() % 8);
+        for (int p = 0; p < parts; ++p) {
+            if (random() % 2 == 0) {
+                datagram += pieces[random() % pieces.size()];
+            } else {
+                datagram.append(random() % 64, static_cast<char>(random() % 256));
+            }
+        }
+        if (random() % 50 == 0) {
+            datagram.append(4000 + random() % 200, 'z'); // around the size cap
+        }
+        const std::vector<int> fds(random() % 10 == 0 ? random() % 4 : 0, dev_null);
+        ASSERT_EQ(sender.send(datagram, fds), 0) << "datagram " << i;
+    }
+    ::close(dev_null);
+    ASSERT_TRUE(barrier(broker.socket_path()));
+    EXPECT_EQ(broker.fd_count(), fds_before) << broker.fd_listing();
+    drain_upstream();
+    expect_only_broker_lines(upstream_.history());
+    EXPECT_EQ(broker.terminate(), 0);
 }
 
 TEST_F(BadInput, newlines_in_worker_text_never_become_upstream_lines) {
