@@ -54,6 +54,10 @@ void Daemon::start() {
                             ", receive buffer " + std::to_string(socket_.receive_buffer()) +
                             ", upstream " +
                             (upstream_.has_socket() ? upstream_.address() : "none (logged)"));
+    if (!upstream_.address_valid()) {
+        log(LogLevel::err, "NOTIFY_SOCKET='" + upstream_.address() +
+                               "' is not a valid address: systemd will hear nothing");
+    }
     // The core may already have something to say (an initial STATUS, a watchdog deadline).
     after_event();
 }

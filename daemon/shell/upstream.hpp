@@ -28,6 +28,8 @@ public:
     void send(std::string_view payload) noexcept;
 
     [[nodiscard]] bool has_socket() const noexcept { return !address_.empty(); }
+    /// False when NOTIFY_SOCKET is set but malformed (every send will fail).
+    [[nodiscard]] bool address_valid() const { return !has_socket() || notifier_.available(); }
     [[nodiscard]] const std::string& address() const noexcept { return address_; }
     [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }
     [[nodiscard]] std::uint64_t failed() const noexcept { return failed_; }
