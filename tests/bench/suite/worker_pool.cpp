@@ -2,6 +2,7 @@
 
 #include "net.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -48,8 +49,8 @@ void write_one(int fd) noexcept {
 }
 
 // In the child: only sockets, pipes and _exit from here on.
-[[noreturn]] void run_worker(const PoolSpec& spec, const std::string& hello, int hello_fd,
-                             int go_fd, int done_fd, int hold_fd,
+[[noreturn]] void run_worker(const PoolSpec& spec, const std::string& hello, bool takes_part,
+                             int hello_fd, int go_fd, int done_fd, int hold_fd,
                              std::initializer_list<int> parent_ends) {
     // Our copies of the parent's ends would keep us from ever seeing EOF.
     for (const int fd : parent_ends) {
@@ -62,7 +63,7 @@ void write_one(int fd) noexcept {
             ::_exit(2);
         }
         write_one(hello_fd);
-        if (read_one(go_fd)) {
+        if (takes_part && read_one(go_fd)) {
             for (std::size_t i = 0; i < spec.round; ++i) {
                 if (!send_text(socket.get(), spec.round_text)) {
                     code = 3;
@@ -84,7 +85,9 @@ void write_one(int fd) noexcept {
 
 } // namespace
 
-WorkerPool::WorkerPool(const PoolSpec& spec) : workers_(spec.workers) {
+WorkerPool::WorkerPool(const PoolSpec& spec)
+    : workers_(spec.workers)
+    , active_(std::min(spec.workers, spec.active)) {
     Pipe hello = make_pipe();
     Pipe go = make_pipe();
     Pipe done = make_pipe();
@@ -97,8 +100,8 @@ WorkerPool::WorkerPool(const PoolSpec& spec) : workers_(spec.workers) {
             fail_errno("fork worker " + std::to_string(i));
         }
         if (pid == 0) {
-            run_worker(spec, text, hello.write.get(), go.read.get(), done.write.get(),
-                       hold.read.get(),
+            run_worker(spec, text, i < spec.active, hello.write.get(), go.read.get(),
+                       done.write.get(), hold.read.get(),
                        {hello.read.get(), go.write.get(), done.read.get(), hold.write.get()});
         }
         pids_.push_back(pid);
@@ -124,7 +127,7 @@ WorkerPool::~WorkerPool() {
 }
 
 bool WorkerPool::go(std::chrono::milliseconds timeout) {
-    std::string bytes(workers_, 'g');
+    std::string bytes(active_, 'g');
     std::size_t written = 0;
     while (written < bytes.size()) {
         const auto n = ::write(go_write_.get(), bytes.data() + written, bytes.size() - written);
@@ -133,7 +136,7 @@ bool WorkerPool::go(std::chrono::milliseconds timeout) {
         }
         written += n > 0 ? static_cast<std::size_t>(n) : 0;
     }
-    return read_bytes(done_read_.get(), workers_, timeout);
+    return read_bytes(done_read_.get(), active_, timeout);
 }
 
 bool WorkerPool::read_bytes(int fd, std::size_t count, std::chrono::milliseconds timeout) {

@@ -25,6 +25,9 @@ struct PoolSpec {
     /// Datagrams each worker sends on go(), and what they say.
     std::size_t round = 0;
     std::string round_text = "WATCHDOG=1";
+    /// Only workers 0..active-1 take part in the round; the others stay idle
+    /// (registered, silent), so traffic and pool size can be varied apart.
+    std::size_t active = static_cast<std::size_t>(-1);
     /// Each worker ends its round with a BARRIER=1 of its own.
     bool barrier_after_round = false;
 };
@@ -47,6 +50,7 @@ private:
     bool read_bytes(int fd, std::size_t count, std::chrono::milliseconds timeout);
 
     std::size_t workers_ = 0;
+    std::size_t active_ = 0;
     UniqueFd hello_read_, go_write_, done_read_, hold_write_;
     std::vector<pid_t> pids_;
 };
