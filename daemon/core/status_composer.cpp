@@ -14,7 +14,9 @@ std::string describe(const WorkerNote& note) {
     std::string text = sanitize_text(note.name, 2 * max_quoted_worker_status);
     text += ' ';
     text += note.what;
-    if (!note.status.empty()) {
+    // "web-2 starting (starting)" says nothing twice: a worker status that only
+    // repeats the state word is left out.
+    if (!note.status.empty() && note.status != note.what) {
         text += " (";
         text += sanitize_text(note.status, max_quoted_worker_status);
         text += ')';

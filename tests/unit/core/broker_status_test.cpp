@@ -43,6 +43,14 @@ TEST(TheStatus, GoesOutAtOnceWhenTheIntervalHasPassed) {
     EXPECT_THAT(h.take(), ElementsAre("STATUS=0/4 workers ready; web-1 starting (loading)"));
 }
 
+TEST(TheStatus, LeavesOutAWorkerStatusThatOnlyRepeatsItsState) {
+    Harness h(throttled_pool(4));
+    h.take();
+    h.advance(10s);
+    h.worker(1, "STATUS=starting");
+    EXPECT_THAT(h.take(), ElementsAre("STATUS=0/4 workers ready; web-1 starting"));
+}
+
 TEST(TheStatus, IsNotSentAgainWhenItComesBackToWhatSystemdAlreadyHas) {
     Harness h(throttled_pool(4));
     h.advance(1s);
