@@ -2,6 +2,8 @@
 # The demo itself (see .ci/demo, which builds first): a pool of four workers
 # behind notify-brokerd, `notify-broker listen` playing systemd.
 #   tests/demo/run-demo.sh BUILD_DIR
+# Midway an administrator inspects the pool over a private D-Bus
+# (`notify-broker status`, `workers`).
 # Exits 0 when systemd's side saw STATUS= progress, one READY=1, watchdog
 # pings and STOPPING=1, and the broker exited 0 after SIGTERM.
 set -euo pipefail
@@ -17,8 +19,9 @@ done
 dir=$(mktemp -d /tmp/notify-broker-demo-XXXXXX)
 listener=""
 broker=""
+bus=""
 cleanup() {
-    for pid in $broker $listener; do
+    for pid in $broker $listener $bus; do
         kill "$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
@@ -52,11 +55,19 @@ tail -n +1 -f "$dir/upstream.log" --pid="$listener" 2>/dev/null |
         printf '%s   systemd <- %s\n' "$(stamp)" "${line#* }" # without listen's own clock
     done &
 
+# A private bus, so `notify-broker status` and `workers` can inspect the pool as
+# they would on the system bus.
+bus_address="unix:path=$dir/bus.sock"
+dbus-daemon --session --nofork --nopidfile --address="$bus_address" &
+bus=$!
+for _ in $(seq 50); do [ -S "$dir/bus.sock" ] && break; sleep 0.1; done
+[ -S "$dir/bus.sock" ] || fail "the private dbus-daemon did not start"
+
 say "notify-brokerd --config tests/demo/demo.toml --workers 4 -- tests/demo/pool-worker.sh"
 NOTIFY_SOCKET="$dir/systemd.sock" WATCHDOG_USEC=2000000 \
     NB_DEMO_CLIENT_WORKER="$client_worker" NB_DEMO_PLAIN_WORKER="$root/units/example-worker.py" \
     "$brokerd" --config "$root/tests/demo/demo.toml" --socket "$dir/broker.sock" \
-    --log-level notice --workers 4 -- "$root/tests/demo/pool-worker.sh" &
+    --log-level notice --bus "$bus_address" --workers 4 -- "$root/tests/demo/pool-worker.sh" &
 broker=$!
 
 wait_for_line "$dir/upstream.log" 'READY=1' 15 || fail "no READY=1 upstream within 15 s"
@@ -70,6 +81,10 @@ while [ "$(pings)" -lt 2 ]; do
     [ "$SECONDS" -lt "$deadline" ] || fail "fewer than 2 WATCHDOG=1 pings after READY=1"
     sleep 0.1
 done
+
+say "an administrator looks: notify-broker status; notify-broker workers"
+"$listen_cli" status --bus="$bus_address" || fail "notify-broker status failed"
+"$listen_cli" workers --bus="$bus_address" || fail "notify-broker workers failed"
 
 # A hung worker: alive, but silent. The broker notices when plain-3's own 3 s
 # watchdog runs out, shows it late and stops pinging systemd (whose WatchdogSec=
