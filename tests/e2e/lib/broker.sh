@@ -99,3 +99,29 @@ nb_broker_log() {
 
 # Prints "ms since the given sb_now".
 nb_ms_since() { echo $((($(sb_now) - $1) / 1000)); }
+
+# The distribution's system bus (dbus.socket + dbus.service from
+# /lib/systemd/system), copied into the test's units so the harness's safety
+# check sees them, each with DefaultDependencies=no (they would otherwise pull
+# in sysinit.target and sockets.target). Call after nb_prepare_units.
+nb_system_bus() {
+    local unit
+    for unit in dbus.socket dbus.service; do
+        [[ -f /lib/systemd/system/$unit ]] ||
+            sb_fail "/lib/systemd/system/$unit is missing (apt-get install dbus)"
+        cp "/lib/systemd/system/$unit" "$SB_UNITS/$unit"
+        mkdir -p "$SB_UNITS/$unit.d"
+        printf '[Unit]\nDefaultDependencies=no\n' >"$SB_UNITS/$unit.d/00-e2e-sandbox.conf"
+    done
+}
+
+# Inside the booted sandbox: our bus policy where the package installs it
+# (share/dbus-1/system.d of the overlay), then the system bus. Call after
+# nb_install, before the broker starts.
+nb_start_system_bus() {
+    sb_in install -m 0644 "$NB_UNITS_BUILD_DIR/org.notifybroker.Broker1.conf" \
+        /usr/share/dbus-1/system.d/org.notifybroker.Broker1.conf ||
+        sb_fail "cannot install the bus policy inside the sandbox"
+    sb_systemctl start dbus.socket dbus.service || sb_fail "the system bus did not start"
+    sb_wait_until 10 "the system bus answers" sb_busctl --system status org.freedesktop.DBus
+}
