@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 namespace nb::test {
 namespace {
 
@@ -31,6 +33,20 @@ TEST_F(SpawnMode, spawned_workers_report_through_the_broker_and_sigterm_stops_th
     EXPECT_EQ(broker.terminate(), 0); // the children die of the forwarded SIGTERM: clean
     EXPECT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
     EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
+}
+
+TEST_F(SpawnMode, sighup_reloads_the_broker_and_reaches_the_workers) {
+    BrokerOptions options;
+    options.args = {"--workers", "1"};
+    // The worker leaves when it gets SIGHUP: the broker can only exit if it
+    // forwarded the signal.
+    options.command = shell_worker("sleep 60 & pid=$!; trap 'kill $pid; exit 0' HUP; wait");
+    auto& broker = start_broker(options);
+    ASSERT_TRUE(upstream_.wait_for_line("READY=1", 10s));
+    broker.signal(SIGHUP);
+    EXPECT_TRUE(upstream_.wait_for_line("RELOADING=1", 5s));
+    EXPECT_EQ(broker.wait_exit_code(10s), 0);
+    EXPECT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
 }
 
 TEST_F(SpawnMode, the_broker_exits_with_its_workers_status) {
