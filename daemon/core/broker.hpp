@@ -15,6 +15,7 @@
 //    finish_reload() with the new config or the reason it was rejected.
 
 #include "broker_config.hpp"
+#include "state_snapshot.hpp"
 #include "worker_info.hpp"
 
 #include <nb/proto/message.hpp>
@@ -102,6 +103,18 @@ public:
     /// the D-Bus layer coalesces PropertiesChanged on it.
     [[nodiscard]] std::uint64_t generation() const noexcept;
     [[nodiscard]] const BrokerConfig& config() const noexcept;
+
+    // --- restarts (broker_restore.cpp) -------------------------------------
+    /// The live workers, for a successor after a crash (sequence left 0: the
+    /// shell numbers its snapshots). Throws std::bad_alloc.
+    [[nodiscard]] StateSnapshot export_state(TimePoint now) const;
+    /// Takes over the workers of a predecessor's snapshot as if they had
+    /// reported again, then tells systemd the whole story anew (READY=1 if the
+    /// rule holds: a restarted service must say it again). Skips D-Bus workers
+    /// (their bus connection was the old broker's), departed ones, names that are
+    /// invalid, taken, or match no group of the current config. Meant for a
+    /// broker that has seen no event yet; returns how many workers it took.
+    std::size_t import_state(const StateSnapshot& snapshot, TimePoint now);
 
 private:
     struct Impl;

@@ -1,0 +1,104 @@
+// Broker: handing the worker table to the next broker process across a
+// restart (export_state) and taking it over (import_state).
+#include "broker_impl.hpp"
+#include "safe_text.hpp"
+#include "worker_name.hpp"
+
+#include <chrono>
+
+namespace nb::core {
+namespace {
+
+std::int64_t monotonic_us(TimePoint time) noexcept {
+    return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+}
+
+TimePoint from_monotonic_us(std::int64_t us) noexcept {
+    return TimePoint{} + std::chrono::microseconds(us);
+}
+
+bool is_live(WorkerState state) noexcept {
+    return state == WorkerState::starting || state == WorkerState::ready ||
+           state == WorkerState::reloading || state == WorkerState::late;
+}
+
+} // namespace
+
+StateSnapshot Broker::export_state(TimePoint now) const {
+    const Impl& impl = *impl_;
+    StateSnapshot snapshot;
+    snapshot.taken_at_us = monotonic_us(now);
+    snapshot.workers.reserve(impl.registry.size());
+    for (const Worker* worker : impl.registry.in_order()) {
+        WorkerRecord record;
+        record.name = worker->name;
+        record.group = worker->group < impl.config.groups.size()
+                           ? impl.config.groups[worker->group].name
+                           : std::string();
+        record.source = worker->source;
+        record.pid = worker->pid;
+        record.uid = worker->uid;
+        record.state = worker->state;
+        record.late_watchdog = worker->late == LateReason::watchdog;
+        record.status = worker->status;
+        if (worker->last_ping) {
+            record.last_ping_us = monotonic_us(*worker->last_ping);
+        }
+        snapshot.workers.push_back(std::move(record));
+    }
+    return snapshot;
+}
+
+std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
+    Impl& impl = *impl_;
+    impl.expire(now);
+    std::size_t taken = 0;
+    for (const WorkerRecord& record : snapshot.workers) {
+        if (record.source == Source::dbus || record.pid <= 0 || !is_live(record.state) ||
+            !is_valid_worker_name(record.name) || impl.registry.find_name(record.name) != nullptr ||
+            impl.registry.find_pid(record.pid) != nullptr) {
+            continue;
+        }
+        if (impl.registry.size() >= impl.config.max_workers) {
+            break;
+        }
+        const auto group = impl.group_of(record.name);
+        if (!group) {
+            continue; // the config changed under the restart: no group takes it now
+        }
+        Worker worker;
+        worker.name = record.name;
+        worker.group = *group;
+        worker.source = record.source;
+        worker.pid = record.pid;
+        worker.uid = record.uid;
+        worker.status = sanitize_text(record.status, impl.config.max_status_length);
+        if (record.last_ping_us) {
+            worker.last_ping = from_monotonic_us(*record.last_ping_us);
+        }
+        impl.departed.forget_name(worker.name);
+        Worker& added = impl.registry.add(std::move(worker));
+        if (record.state == WorkerState::late) {
+            // Still late: a hung worker must not buy itself a fresh deadline
+            // by crashing the broker's watchdog.
+            impl.registry.set_state(added, WorkerState::late,
+                                    record.late_watchdog ? LateReason::watchdog
+                                                         : LateReason::start_timeout);
+        } else {
+            impl.registry.set_state(added, record.state);
+            // A full interval from now: the pings of the gap are still queued in
+            // the socket, unread, and arrive right after this.
+            impl.arm(added, now);
+        }
+        ++taken;
+    }
+    // This process has told systemd nothing yet (a restarted Type=notify service
+    // must send READY=1 again): the upstream story starts from the beginning.
+    impl.scheduler = UpstreamScheduler(impl.config.status_interval, impl.upstream.watchdog);
+    impl.set_state(BrokerState::starting);
+    impl.seen_version = ~std::uint64_t{0};
+    impl.settle(now);
+    return taken;
+}
+
+} // namespace nb::core
