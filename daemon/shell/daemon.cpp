@@ -37,6 +37,12 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
                                                  after_event();
                                              });
     timer_ = std::make_unique<DeadlineTimer>(loop, [this] { on_timer(); });
+    stop_timer_ = std::make_unique<DeadlineTimer>(loop, [this] {
+        log(LogLevel::notice,
+            std::to_string(processes_.size()) + " worker process(es) still running " +
+                std::to_string(worker_stop_grace.count()) + " s after the stop; exiting anyway");
+        drain_and_close();
+    });
 }
 
 Daemon::~Daemon() {
@@ -87,6 +93,10 @@ void Daemon::on_timer() noexcept {
 void Daemon::on_process_exited(pid_t pid) noexcept {
     broker_->on_process_exited(pid, now());
     after_event();
+    if (waiting_for_workers_ && processes_.size() == 0) {
+        log(LogLevel::info, "every worker process has exited");
+        drain_and_close();
+    }
 }
 
 void Daemon::on_signal(int signum) noexcept {
@@ -106,7 +116,7 @@ void Daemon::request_stop(int signum) noexcept {
     }
     if (stopping_) {
         if (!hooks_.stop_requested) {
-            close();
+            close_when_workers_gone();
         } else {
             hooks_.stop_requested(signum); // spawn mode: forward again
         }
@@ -120,8 +130,34 @@ void Daemon::request_stop(int signum) noexcept {
     if (hooks_.stop_requested) {
         hooks_.stop_requested(signum);
     } else {
-        close();
+        close_when_workers_gone();
     }
+}
+
+void Daemon::close_when_workers_gone() noexcept {
+    if (closed_) {
+        return;
+    }
+    if (waiting_for_workers_ || !socket_.activated() || processes_.size() == 0) {
+        drain_and_close();
+        return;
+    }
+    // systemd stops our PartOf= workers in parallel with us: their last
+    // datagrams (STOPPING=1) would otherwise wait in the socket after we exit
+    // and make systemd start us again.
+    waiting_for_workers_ = true;
+    log(LogLevel::info, "waiting up to " + std::to_string(worker_stop_grace.count()) + " s for " +
+                            std::to_string(processes_.size()) +
+                            " worker process(es) to exit (activated socket)");
+    stop_timer_->arm(std::chrono::steady_clock::now() + worker_stop_grace);
+}
+
+void Daemon::drain_and_close() noexcept {
+    if (closed_) {
+        return;
+    }
+    reader_->drain();
+    close();
 }
 
 void Daemon::reload() noexcept {
@@ -163,6 +199,7 @@ void Daemon::close() noexcept {
     }
     reader_->close();
     timer_->close();
+    stop_timer_->close();
     for (auto& signal : signals_) {
         signal->close();
     }

@@ -18,6 +18,7 @@
 
 #include <nb/proto/result.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -36,9 +37,9 @@ public:
         /// True for a pid spawn mode started. May be empty.
         std::function<bool(pid_t)> is_spawned;
         /// SIGTERM/SIGINT (signum 0: spawned workers all exited) after the core
-        /// was told to stop and STOPPING=1 was sent. Empty: close() at once.
-        /// Spawn mode forwards the signal and calls close() when its children
-        /// have exited.
+        /// was told to stop and STOPPING=1 was sent. Empty: close_when_workers_gone().
+        /// Spawn mode forwards the signal and calls close_when_workers_gone()
+        /// when its children have exited.
         std::function<void(int signum)> stop_requested;
         /// SIGHUP after the reload (spawn mode forwards it). May be empty.
         std::function<void(int signum)> reloaded;
@@ -67,6 +68,17 @@ public:
     /// As SIGHUP: RELOADING=1, re-read the config, apply it or keep the old one.
     void reload() noexcept;
 
+    /// How long a stopping broker on an activated socket waits for its workers.
+    static constexpr std::chrono::seconds worker_stop_grace{5};
+
+    /// The end of a stop. On a socket of our own: close() at once. On an
+    /// activated socket (it outlives us, and a datagram queued after we exit
+    /// makes systemd start us again): keep reading until every worker process
+    /// we watch has exited (their units stop alongside ours, PartOf=), at most
+    /// worker_stop_grace, then read what is still queued and close(). A second
+    /// call (a second SIGTERM) closes at once.
+    void close_when_workers_gone() noexcept;
+
     /// Closes every handle the shell owns (asynchronously: run the loop once
     /// more) and unlinks the socket it created. Idempotent.
     void close() noexcept;
@@ -82,6 +94,8 @@ private:
     void on_signal(int signum) noexcept;
     void on_process_exited(pid_t pid) noexcept;
     void on_timer() noexcept;
+    /// Reads the socket's last queued datagrams, then close().
+    void drain_and_close() noexcept;
 
     uv_loop_t* loop_;
     Hooks hooks_;
@@ -93,8 +107,10 @@ private:
     std::unique_ptr<DatagramDispatcher> dispatcher_;
     std::unique_ptr<SocketReader> reader_;
     std::unique_ptr<DeadlineTimer> timer_;
+    std::unique_ptr<DeadlineTimer> stop_timer_; // worker_stop_grace
     std::vector<std::unique_ptr<SignalWatcher>> signals_;
     bool stopping_ = false;
+    bool waiting_for_workers_ = false;
     bool closed_ = false;
 };
 

@@ -160,7 +160,7 @@ int run(const std::vector<std::string>& args) {
             if (spawner && !spawner->all_exited() && signum != 0 && spawner->forward(signum) > 0) {
                 return;
             }
-            daemon_ptr->close();
+            daemon_ptr->close_when_workers_gone();
         };
         hooks.reloaded = [&spawner](int signum) {
             if (spawner) {

@@ -26,28 +26,38 @@ void SocketReader::on_readable(uv_poll_t* handle, int status, int /*events*/) no
     if (self == nullptr) {
         return;
     }
-    const auto now = RateLimitedLog::Clock::now();
     if (status < 0) {
         self->error_log_.log(LogLevel::err,
-                             std::string("worker socket poll: ") + uv_strerror(status), now);
+                             std::string("worker socket poll: ") + uv_strerror(status),
+                             RateLimitedLog::Clock::now());
         return;
     }
-    const int count = self->batch_.receive(self->socket_fd_);
+    self->read_batch();
+}
+
+void SocketReader::drain(int max_batches) noexcept {
+    for (int i = 0; i < max_batches && read_batch() > 0; ++i) {
+    }
+}
+
+int SocketReader::read_batch() noexcept {
+    const auto now = RateLimitedLog::Clock::now();
+    const int count = batch_.receive(socket_fd_);
     if (count < 0) {
         // ENOBUFS/ENOMEM under memory pressure: try again on the next wake-up.
-        self->error_log_.log(LogLevel::err,
-                             std::string("recvmmsg on the worker socket: ") + std::strerror(-count),
-                             now);
-        return;
+        error_log_.log(LogLevel::err,
+                       std::string("recvmmsg on the worker socket: ") + std::strerror(-count), now);
+        return count;
     }
     if (count == 0) {
-        return;
+        return 0;
     }
     try {
-        self->handler_(self->batch_.datagrams());
+        handler_(batch_.datagrams());
     } catch (...) {
-        self->error_log_.log(LogLevel::err, "datagram handler failed", now);
+        error_log_.log(LogLevel::err, "datagram handler failed", now);
     }
+    return count;
 }
 
 } // namespace nb::daemon

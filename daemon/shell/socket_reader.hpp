@@ -22,11 +22,16 @@ public:
 
     /// Starts polling. Throws std::runtime_error if libuv refuses the fd.
     void start();
+    /// Reads what is queued now, batch after batch, until the socket is empty
+    /// (at most max_batches): the last words of workers before we exit.
+    void drain(int max_batches = 64) noexcept;
     /// Stops reading and closes the poll handle (not the socket). Idempotent.
     void close() noexcept { poll_.close(); }
 
 private:
     static void on_readable(uv_poll_t* handle, int status, int events) noexcept;
+    /// One recvmmsg batch to the handler; the number of datagrams (0: none, <0: -errno).
+    int read_batch() noexcept;
 
     uv_loop_t* loop_;
     int socket_fd_;

@@ -45,7 +45,8 @@ WorkerSocket::WorkerSocket(WorkerSocket&& other) noexcept
     , address_(std::move(other.address_))
     , owned_path_(std::exchange(other.owned_path_, {}))
     , passes_pidfd_(other.passes_pidfd_)
-    , receive_buffer_(other.receive_buffer_) {}
+    , receive_buffer_(other.receive_buffer_)
+    , activated_(other.activated_) {}
 
 WorkerSocket& WorkerSocket::operator=(WorkerSocket&& other) noexcept {
     if (this != &other) {
@@ -54,6 +55,7 @@ WorkerSocket& WorkerSocket::operator=(WorkerSocket&& other) noexcept {
         address_ = std::move(other.address_);
         owned_path_ = std::exchange(other.owned_path_, {});
         passes_pidfd_ = other.passes_pidfd_;
+        activated_ = other.activated_;
         receive_buffer_ = other.receive_buffer_;
     }
     return *this;
@@ -155,6 +157,7 @@ proto::Result<WorkerSocket> WorkerSocket::create_abstract(const SocketSettings& 
 proto::Result<WorkerSocket> WorkerSocket::adopt(UniqueFd fd, const SocketSettings& settings) {
     WorkerSocket socket;
     socket.fd_ = std::move(fd);
+    socket.activated_ = true;
     socket.address_ = bound_address(socket.fd_.get());
     if (auto status = socket.configure(settings); !status) {
         return status.error();

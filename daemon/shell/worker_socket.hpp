@@ -41,6 +41,9 @@ public:
     [[nodiscard]] bool passes_pidfd() const noexcept { return passes_pidfd_; }
     /// The receive buffer size the kernel reports (after SO_RCVBUF(FORCE)).
     [[nodiscard]] int receive_buffer() const noexcept { return receive_buffer_; }
+    /// True for a socket taken over from socket activation: it outlives us, and
+    /// a datagram queued after we exit makes systemd start us again.
+    [[nodiscard]] bool activated() const noexcept { return activated_; }
 
 private:
     WorkerSocket() = default;
@@ -53,6 +56,7 @@ private:
     std::string owned_path_; ///< unlinked at destruction; empty for activated sockets
     bool passes_pidfd_ = false;
     int receive_buffer_ = 0;
+    bool activated_ = false;
 };
 
 } // namespace nb::daemon
