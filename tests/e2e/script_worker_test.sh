@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Shell-script workers: units running as User=nobody whose main process is a
+# shell script that reports with a short-lived command and then serves,
+#     notify-broker --ready; exec sleep infinity
+#     systemd-notify --ready; exec sleep infinity
+# An unprivileged command cannot fake its parent's pid, so the datagram's
+# sender is the short-lived command itself. Such a worker is identified by its
+# unit (no X_WORKER=), and what the administrator expects is that it counts as
+# ready for as long as its unit runs: the broker becomes ready, keeps systemd's
+# watchdog fed (it pings only while every required worker is alive), and the
+# worker is gone only when its unit stops.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/sandbox.sh"
+source "$here/lib/broker.sh"
+
+[[ -n ${NB_CLI:-} && -x ${NB_CLI:-} ]] || sb_fail "NB_CLI is not the built notify-broker ('${NB_CLI:-}')"
+
+nb_prepare_units
+script_unit() {
+    local name=$1 command=$2
+    cat >"$SB_UNITS/$name" <<UNIT
+[Unit]
+Description=e2e: a shell-script worker ($command)
+DefaultDependencies=no
+Wants=notify-brokerd.socket
+After=notify-brokerd.socket
+PartOf=notify-brokerd.service
+
+[Service]
+Type=exec
+User=nobody
+SupplementaryGroups=notify-broker
+Environment=NOTIFY_SOCKET=/run/notify-broker/notify.sock
+ExecStart=/bin/sh -c '$command --ready --status="script up"; exec sleep infinity'
+UNIT
+    nb_enable_unit "$name"
+}
+script_unit script-cli.service "$NB_CLI"
+script_unit script-systemd-notify.service /usr/bin/systemd-notify
+# Shorter than the shipped 30 s, so a starved watchdog shows within the test.
+nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
+[Service]
+WatchdogSec=2s
+UNIT
+nb_config <<'TOML'
+[broker]
+log_level = "debug"
+status_interval = "100ms"
+[dbus]
+bus = "none"
+[[group]]
+name = "scripts"
+expect = 2
+match = ["script-*.service"]
+[[allow]]
+unit = "script-*.service"
+TOML
+sb_start
+nb_install
+
+# --no-block: while the bug stands the broker would never be ready, and
+# `systemctl start` would wait for TimeoutStartSec=.
+sb_systemctl start --no-block notify-brokerd.service
+for unit in script-cli.service script-systemd-notify.service; do
+    sb_expect_prop "$unit" ActiveState active 10
+done
+status_ok=0
+deadline=$(($(sb_now) + 5000000))
+while (($(sb_now) < deadline)); do
+    if [[ $(sb_prop notify-brokerd.service StatusText) =~ ^2/2\ workers\ ready ]]; then
+        status_ok=1
+        break
+    fi
+    sleep 0.05
+done
+sb_log "broker: $(sb_prop notify-brokerd.service ActiveState), StatusText '$(sb_prop notify-brokerd.service StatusText)'"
+nb_broker_log -o cat | grep -E 'watching|gone|dropped|upstream' | head -n 12 >&2 || true
+((status_ok)) || sb_fail "shell-script workers do not count as ready while their units run (the sender was the short-lived command; the broker follows its pid, not the unit)"
+sb_expect_prop notify-brokerd.service ActiveState active 2
+
+# They stay ready while their units run (the short-lived senders are long
+# gone), and the broker keeps systemd's watchdog fed: hold past WatchdogSec=.
+broker_pid=$(sb_prop notify-brokerd.service MainPID)
+sleep 3
+sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready'
+sb_expect_prop notify-brokerd.service NRestarts 0
+sb_expect_prop notify-brokerd.service MainPID "$broker_pid"
+# ... and are gone when their unit stops.
+sb_systemctl stop script-cli.service
+sb_expect_prop_matches notify-brokerd.service StatusText '^1/2 workers ready.*script-cli' 2
+nb_broker_log | tail -n 10
