@@ -51,9 +51,12 @@ TEST_F(SocketActivation, the_broker_listens_on_the_passed_socket) {
     ASSERT_TRUE(worker.wait_sent());
     EXPECT_NE(broker.log().find("listening on " + path), std::string::npos);
 
+    // An activated broker waits for live workers when stopping (their last words
+    // must not re-activate it): let the pool go first, as systemctl stop would.
+    worker.close_stdin();
+    EXPECT_EQ(worker.wait_exit_code(5s), 0);
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_TRUE(std::filesystem::exists(path)) << "the socket unit's path was removed";
-    worker.close_stdin();
 }
 
 TEST_F(SocketActivation, without_notify_socket_the_broker_logs_what_it_would_have_sent) {
@@ -70,11 +73,14 @@ TEST_F(SocketActivation, without_notify_socket_the_broker_logs_what_it_would_hav
     auto& broker = start_broker(options);
     ::close(fd);
 
-    ASSERT_TRUE(send_with_barrier(path, {"X_WORKER=demo\nREADY=1"}));
+    auto worker = start_worker(path, {"X_WORKER=demo\nREADY=1"});
+    ASSERT_TRUE(worker.wait_sent());
     const std::string log = broker.log();
     EXPECT_NE(log.find("<6>upstream (no NOTIFY_SOCKET): READY=1 | STATUS=1/1 workers ready"),
               std::string::npos)
         << log;
+    worker.close_stdin();
+    EXPECT_EQ(worker.wait_exit_code(5s), 0);
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_FALSE(upstream_.next(0ms)) << "sent to a socket it was never given";
 }
