@@ -2,41 +2,62 @@
 
 #include "logger.hpp"
 
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 namespace nb::daemon {
 
 DeadlineTimer::DeadlineTimer(uv_loop_t* loop, std::function<void()> on_expiry)
-    : on_expiry_(std::move(on_expiry)) {
-    if (const int rc = timer_.init(uv_timer_init, loop, this); rc != 0) {
-        throw std::runtime_error(std::string("uv_timer_init: ") + uv_strerror(rc));
+    : timerfd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC))
+    , on_expiry_(std::move(on_expiry)) {
+    if (!timerfd_) {
+        throw std::runtime_error(std::string("timerfd_create: ") + std::strerror(errno));
+    }
+    int rc = poll_.init(uv_poll_init, loop, this, timerfd_.get());
+    if (rc == 0) {
+        rc = uv_poll_start(poll_.get(), UV_READABLE, &DeadlineTimer::on_readable);
+    }
+    if (rc != 0) {
+        throw std::runtime_error(std::string("polling the deadline timerfd: ") + uv_strerror(rc));
     }
 }
 
 void DeadlineTimer::arm(std::optional<TimePoint> deadline) noexcept {
-    if (!timer_ || deadline == armed_for_) {
+    if (!poll_ || deadline == armed_for_) {
         return;
     }
     armed_for_ = deadline;
-    if (!deadline) {
-        uv_timer_stop(timer_.get());
-        return;
+    itimerspec spec{}; // all zero: disarmed
+    if (deadline) {
+        const auto ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch())
+                .count();
+        // A zero it_value would disarm: a deadline at (or before) the clock's
+        // epoch is due now, and 1 ns is long past.
+        const std::int64_t due = ns > 0 ? ns : 1;
+        spec.it_value.tv_sec = static_cast<time_t>(due / 1'000'000'000);
+        spec.it_value.tv_nsec = static_cast<long>(due % 1'000'000'000);
     }
-    // libuv counts from its cached loop time; refresh it so the timer is not early.
-    uv_update_time(timer_.get()->loop);
-    const auto remaining = *deadline - std::chrono::steady_clock::now();
-    // Round up, plus the up-to-1 ms libuv's truncated loop time lags behind: firing
-    // a little late is harmless, firing early costs a second wake-up.
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(remaining).count();
-    uv_timer_start(timer_.get(), &DeadlineTimer::on_timer,
-                   ms > 0 ? static_cast<std::uint64_t>(ms) + 1 : 0, 0);
+    if (::timerfd_settime(timerfd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
+        log(LogLevel::err, std::string("timerfd_settime: ") + std::strerror(errno));
+        armed_for_.reset();
+    }
 }
 
-void DeadlineTimer::on_timer(uv_timer_t* handle) noexcept {
+void DeadlineTimer::on_readable(uv_poll_t* handle, int /*status*/, int /*events*/) noexcept {
     auto* self = static_cast<DeadlineTimer*>(handle->data);
     if (self == nullptr) {
         return;
+    }
+    std::uint64_t expirations = 0;
+    if (::read(self->timerfd_.get(), &expirations, sizeof(expirations)) < 0) {
+        return; // EAGAIN: re-armed (or disarmed) since it became readable
     }
     self->armed_for_.reset();
     try {
