@@ -85,6 +85,8 @@ public:
     [[nodiscard]] bool closed() const noexcept { return closed_; }
 
     [[nodiscard]] core::Broker& broker() noexcept { return *broker_; }
+    /// The pidfd watchers (the fd store's restore and saves use them).
+    [[nodiscard]] ProcessWatcher& processes() noexcept { return processes_; }
     [[nodiscard]] const WorkerSocket& socket() const noexcept { return socket_; }
     [[nodiscard]] const DropLog& drops() const noexcept { return drops_; }
     [[nodiscard]] const DatagramDispatcher& dispatcher() const noexcept { return *dispatcher_; }

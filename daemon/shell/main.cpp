@@ -6,6 +6,8 @@
 #include "daemon.hpp"
 #include "logger.hpp"
 #include "socket_activation.hpp"
+#include "state_restore.hpp"
+#include "state_store.hpp"
 #include "unit_name.hpp"
 #include "upstream.hpp"
 #include "worker_socket.hpp"
@@ -21,10 +23,12 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,13 +40,10 @@ using nb::daemon::LogLevel;
 constexpr int exit_failure = 1;
 
 nb::proto::Result<nb::daemon::WorkerSocket>
-open_worker_socket(const nb::daemon::SocketSettings& settings) {
-    auto activated = nb::daemon::take_activated_socket();
-    if (!activated) {
-        return activated.error();
-    }
-    if (activated.value()) {
-        return nb::daemon::WorkerSocket::adopt(std::move(*activated.value()), settings);
+open_worker_socket(const nb::daemon::SocketSettings& settings,
+                   std::optional<nb::daemon::UniqueFd> activated) {
+    if (activated) {
+        return nb::daemon::WorkerSocket::adopt(std::move(*activated), settings);
     }
     return nb::daemon::WorkerSocket::create(settings);
 }
@@ -103,7 +104,14 @@ int run(const std::vector<std::string>& args) {
         context.watchdog = *watchdog;
     }
 
-    auto socket = open_worker_socket(settings.socket);
+    // The worker socket, and after a restart the fd store's entries (state_store.hpp).
+    auto activated = nb::daemon::take_activated_fds();
+    if (!activated) {
+        log(LogLevel::err, activated.error().message);
+        return exit_failure;
+    }
+    const unsigned fd_store_capacity = nb::daemon::fd_store_capacity_from_environment();
+    auto socket = open_worker_socket(settings.socket, std::move(activated->socket));
     if (!socket) {
         log(LogLevel::err, socket.error().message);
         return exit_failure;
@@ -132,7 +140,11 @@ int run(const std::vector<std::string>& args) {
         std::unique_ptr<nb::spawn::Spawner> spawner;
 #endif
         nb::daemon::Daemon* daemon_ptr = nullptr;
+        std::unique_ptr<nb::daemon::StateStore> state_store;
         hooks.changed = [&] {
+            if (state_store) {
+                state_store->changed();
+            }
 #ifdef NB_HAVE_DBUS
             if (bus) {
                 bus->notify_changed();
@@ -140,6 +152,9 @@ int run(const std::vector<std::string>& args) {
 #endif
         };
         hooks.closing = [&] {
+            if (state_store) {
+                state_store->close();
+            }
 #ifdef NB_HAVE_DBUS
             if (bus) {
                 bus->close();
@@ -171,6 +186,16 @@ int run(const std::vector<std::string>& args) {
         nb::daemon::Daemon daemon(&loop, settings, std::move(socket.value()), std::move(upstream),
                                   context, std::move(hooks));
         daemon_ptr = &daemon;
+        state_store = std::make_unique<nb::daemon::StateStore>(
+            &loop, daemon.broker(), daemon.processes(), daemon.upstream().address(),
+            fd_store_capacity);
+        if (!activated->others.empty()) {
+            // Before the socket is read: what workers sent during the restart
+            // is still queued there and applies on top of the restored pool.
+            state_store->adopt(nb::daemon::restore_state(std::move(activated->others),
+                                                         daemon.broker(), daemon.processes(),
+                                                         std::chrono::steady_clock::now()));
+        }
 #ifdef NB_HAVE_DBUS
         if (settings.bus.bus != "none") {
             nb::dbus::BusHooks bus_hooks;

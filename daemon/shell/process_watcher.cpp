@@ -85,6 +85,11 @@ bool ProcessWatcher::still_running(pid_t pid) const noexcept {
     return found != processes_.end() && !pidfd_exited(found->second->pidfd.get());
 }
 
+int ProcessWatcher::pidfd_of(pid_t pid) const noexcept {
+    const auto found = processes_.find(pid);
+    return found == processes_.end() ? -1 : found->second->pidfd.get();
+}
+
 bool ProcessWatcher::watch(pid_t pid, UniqueFd pidfd, std::string unit) {
     if (!pidfd) {
         pidfd = open_pidfd(pid);

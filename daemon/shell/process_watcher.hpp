@@ -41,6 +41,8 @@ public:
     /// True while the watched process under pid has not exited (one poll(), no
     /// pidfd of the caller needed). False if pid is not watched.
     [[nodiscard]] bool still_running(pid_t pid) const noexcept;
+    /// The pidfd watching pid (still owned here), or -1. For the fd store.
+    [[nodiscard]] int pidfd_of(pid_t pid) const noexcept;
 
     /// Starts watching pid through pidfd (the caller's SCM_PIDFD, or one from
     /// pidfd_open() when pidfd is invalid). Returns false when the process is

@@ -61,12 +61,12 @@ void unset_listen_environment() {
 
 } // namespace
 
-proto::Result<std::optional<UniqueFd>> take_activated_socket() {
+proto::Result<ActivatedFds> take_activated_fds() {
     const char* fds_text = std::getenv("LISTEN_FDS");
     const char* pid_text = std::getenv("LISTEN_PID");
     if (fds_text == nullptr) {
         unset_listen_environment();
-        return std::optional<UniqueFd>{};
+        return ActivatedFds{};
     }
     pid_t listen_pid = 0;
     if (pid_text != nullptr && !parse_number(pid_text, listen_pid)) {
@@ -76,7 +76,7 @@ proto::Result<std::optional<UniqueFd>> take_activated_socket() {
     if (pid_text != nullptr && listen_pid != ::getpid()) {
         // Meant for another process (we inherited it): not ours to take or close.
         unset_listen_environment();
-        return std::optional<UniqueFd>{};
+        return ActivatedFds{};
     }
     int count = 0;
     if (!parse_number(std::string_view(fds_text), count) || count < 0 || count > 4096) {
@@ -111,19 +111,48 @@ proto::Result<std::optional<UniqueFd>> take_activated_socket() {
             chosen = i;
         }
     }
-    if (count == 0) {
-        return std::optional<UniqueFd>{};
+    ActivatedFds activated;
+    for (int i = 0; i < count; ++i) {
+        const auto index = static_cast<std::size_t>(i);
+        if (i == chosen) {
+            continue;
+        }
+        activated.others.push_back(
+            NamedFd{index < names.size() ? names[index] : std::string("unknown"),
+                    std::move(passed[index])});
     }
     if (chosen < 0) {
-        return proto::Error{"LISTEN_FDS: none of the " + std::to_string(count) +
+        // Only the fd store's own entries ("nb-..."), with a socket of our own, are
+        // fine; anything else means the .socket unit passed the wrong kind.
+        for (const NamedFd& other : activated.others) {
+            if (!other.name.starts_with("nb-")) {
+                return proto::Error{"LISTEN_FDS: none of the " + std::to_string(count) +
+                                    " passed fds is an AF_UNIX datagram socket"};
+            }
+        }
+    }
+    if (chosen >= 0) {
+        UniqueFd socket = std::move(passed[static_cast<std::size_t>(chosen)]);
+        const int flags = ::fcntl(socket.get(), F_GETFL);
+        if (flags < 0 || ::fcntl(socket.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+            return proto::Error{"LISTEN_FDS: cannot make the socket non-blocking"};
+        }
+        activated.socket = std::move(socket);
+    }
+    return activated;
+}
+
+proto::Result<std::optional<UniqueFd>> take_activated_socket() {
+    auto activated = take_activated_fds();
+    if (!activated) {
+        return activated.error();
+    }
+    if (!activated->socket && !activated->others.empty()) {
+        return proto::Error{"LISTEN_FDS: none of the " +
+                            std::to_string(activated->others.size()) +
                             " passed fds is an AF_UNIX datagram socket"};
     }
-    UniqueFd socket = std::move(passed[static_cast<std::size_t>(chosen)]);
-    const int flags = ::fcntl(socket.get(), F_GETFL);
-    if (flags < 0 || ::fcntl(socket.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
-        return proto::Error{"LISTEN_FDS: cannot make the socket non-blocking"};
-    }
-    return std::optional<UniqueFd>{std::move(socket)};
+    return std::move(activated->socket);
 }
 
 } // namespace nb::daemon

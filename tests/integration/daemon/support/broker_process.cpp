@@ -18,7 +18,7 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
         argv = {"/usr/bin/unshare", "--pid", "--fork", "--kill-child"};
     }
     argv.insert(argv.end(), {brokerd_path(), "--bus", "none", "--log-level", options.log_level});
-    if (options.listen_fd < 0) {
+    if (options.listen_fd < 0 && options.named_listen_fds.empty()) {
         argv.push_back("--socket");
         argv.push_back(socket_path);
     }
@@ -42,6 +42,7 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
     }
     spawn.output_file = log_path;
     spawn.listen_fd = options.listen_fd;
+    spawn.named_listen_fds = options.named_listen_fds;
     return ChildProcess::spawn(argv, spawn);
 }
 

@@ -25,6 +25,9 @@ struct BrokerOptions {
     std::string config;
     /// A socket to pass through LISTEN_FDS instead of --socket.
     int listen_fd = -1;
+    /// Named fds to pass through LISTEN_FDS/LISTEN_FDNAMES instead (a socket
+    /// and fd store entries); then no --socket either.
+    std::vector<std::pair<std::string, int>> named_listen_fds;
     /// Wait for the broker's first upstream datagram (its initial STATUS) before
     /// returning, so its socket is known to be ready.
     bool wait_until_listening = true;

@@ -73,6 +73,20 @@ ChildProcess ChildProcess::start(const std::function<void()>& in_child,
             ::setenv("LISTEN_FDS", "1", 1);
             ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
             ::setenv("LISTEN_FDNAMES", "notify", 1);
+        } else if (!options.named_listen_fds.empty()) {
+            // Out of the way first: a source may sit where another one goes.
+            std::vector<int> high;
+            std::string names;
+            for (const auto& [name, fd] : options.named_listen_fds) {
+                high.push_back(::fcntl(fd, F_DUPFD_CLOEXEC, 1000));
+                names += (names.empty() ? "" : ":") + name;
+            }
+            for (std::size_t i = 0; i < high.size(); ++i) {
+                ::dup2(high[i], 3 + static_cast<int>(i)); // without FD_CLOEXEC
+            }
+            ::setenv("LISTEN_FDS", std::to_string(high.size()).c_str(), 1);
+            ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+            ::setenv("LISTEN_FDNAMES", names.c_str(), 1);
         }
         close_exec_fds();
         in_child();
@@ -98,7 +112,10 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
             }
             args.push_back(nullptr);
             // Nothing of the test (ctest's log, other sockets) leaks into the program.
-            ::close_range(options.listen_fd >= 0 ? 4 : 3, ~0U, 0);
+            ::close_range(options.listen_fd >= 0
+                              ? 4U
+                              : 3U + static_cast<unsigned>(options.named_listen_fds.size()),
+                          ~0U, 0);
             ::execv(args[0], args.data());
             ::_exit(127);
         },

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -23,6 +24,9 @@ struct SpawnOptions {
     std::string output_file;
     /// Passed to the child as fd 3 with LISTEN_FDS=1 and LISTEN_PID=its pid.
     int listen_fd = -1;
+    /// Instead of listen_fd: several fds at 3, 4, ... with LISTEN_FDNAMES (as
+    /// systemd passes a socket plus its fd store's entries after a restart).
+    std::vector<std::pair<std::string, int>> named_listen_fds;
 };
 
 class ChildProcess {

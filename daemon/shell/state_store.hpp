@@ -1,0 +1,84 @@
+#pragma once
+// Keeps the pool's state in systemd's fd store, so that a broker that crashes
+// (SIGKILL, a watchdog kill) and is restarted by systemd takes it over
+// (state_restore.hpp): a snapshot of the worker table in a sealed memfd
+// (nb-state.0/1, fd_store_names.hpp) and the workers' pidfds (nb-pidfd-PID),
+// which pin each process against pid reuse and drop out of the store by
+// themselves (EPOLLHUP) once it is reaped.
+//
+// A save follows every change of the worker table, at most one per interval
+// (the pool's status_interval, at least 100 ms): a STATUS flood costs one
+// memfd per interval, not one per datagram.
+// Thread-safety: the loop thread only.
+
+#include "core/broker.hpp"
+#include "deadline_timer.hpp"
+#include "process_watcher.hpp"
+#include "state_restore.hpp"
+
+#include <nb/client/notifier.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace nb::daemon {
+
+/// FileDescriptorStoreMax as systemd >= 254 passes it in $FDSTORE (the unit
+/// sets the variable itself for systemd 252). Unsets it. 0: no fd store.
+[[nodiscard]] unsigned fd_store_capacity_from_environment();
+
+class StateStore {
+public:
+    /// upstream_address: NOTIFY_SOCKET; empty or capacity < 2 disables the store
+    /// (every call then does nothing). Throws std::runtime_error if libuv
+    /// refuses the timer.
+    StateStore(uv_loop_t* loop, core::Broker& broker, const ProcessWatcher& processes,
+               std::string upstream_address, unsigned capacity);
+    StateStore(const StateStore&) = delete;
+    StateStore& operator=(const StateStore&) = delete;
+
+    /// What the store holds after a restore: numbering continues after it, and
+    /// pidfds of workers that are gone are removed at the next save.
+    void adopt(const RestoredState& restored);
+    /// After every broker event: schedules a save if the table changed.
+    void changed() noexcept;
+    /// Saves now if a save is pending (before a clean exit, or in tests).
+    void flush() noexcept;
+    void close() noexcept { timer_.close(); }
+
+    [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+    [[nodiscard]] std::uint64_t saves() const noexcept { return saves_; }
+
+private:
+    struct Identity {
+        std::uint64_t inode = 0;
+        std::uint64_t start_time = 0;
+    };
+
+    void save() noexcept;
+    void save_snapshot(core::TimePoint now);
+    [[nodiscard]] Identity identity_of(pid_t pid);
+    bool send(const std::string& text, int fd);
+
+    core::Broker& broker_;
+    const ProcessWatcher& processes_;
+    client::Notifier notifier_;
+    DeadlineTimer timer_;
+    bool enabled_;
+    std::size_t pidfd_budget_;
+    std::uint64_t sequence_ = 0;
+    std::uint64_t saved_generation_ = ~std::uint64_t{0};
+    std::optional<core::TimePoint> last_save_;
+    std::uint64_t saves_ = 0;
+    /// pid -> pidfs inode (0 unknown) of the pidfd stored as nb-pidfd-PID.
+    std::unordered_map<pid_t, std::uint64_t> stored_pidfds_;
+    std::unordered_map<pid_t, Identity> identities_;
+    std::size_t logged_workers_ = ~std::size_t{0};
+    unsigned logged_ready_ = ~0U;
+    bool failure_logged_ = false;
+};
+
+} // namespace nb::daemon
