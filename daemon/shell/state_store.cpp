@@ -65,13 +65,6 @@ void StateStore::changed() noexcept {
     timer_.arm(at);
 }
 
-void StateStore::flush() noexcept {
-    if (enabled_ && broker_.generation() != saved_generation_) {
-        timer_.arm(std::nullopt);
-        save();
-    }
-}
-
 bool StateStore::send(const std::string& text, int fd) {
     const int fds[] = {fd};
     const auto result =

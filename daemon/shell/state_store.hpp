@@ -45,8 +45,6 @@ public:
     void adopt(const RestoredState& restored);
     /// After every broker event: schedules a save if the table changed.
     void changed() noexcept;
-    /// Saves now if a save is pending (before a clean exit, or in tests).
-    void flush() noexcept;
     void close() noexcept { timer_.close(); }
 
     [[nodiscard]] bool enabled() const noexcept { return enabled_; }
