@@ -1,8 +1,8 @@
 #include "process_start_time.hpp"
 
+#include "proc_file.hpp"
+
 #include <charconv>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 namespace nb::daemon {
@@ -42,13 +42,8 @@ std::optional<std::uint64_t> start_time_from_stat(std::string_view stat) noexcep
 }
 
 std::optional<std::uint64_t> read_start_time(pid_t pid) {
-    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-    if (!file) {
-        return std::nullopt;
-    }
-    const std::string contents((std::istreambuf_iterator<char>(file)),
-                               std::istreambuf_iterator<char>());
-    return start_time_from_stat(contents);
+    const auto contents = read_proc_file(pid, "stat");
+    return contents ? start_time_from_stat(*contents) : std::nullopt;
 }
 
 } // namespace nb::daemon

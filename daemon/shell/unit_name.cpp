@@ -1,5 +1,7 @@
 #include "unit_name.hpp"
 
+#include "proc_file.hpp"
+
 #include <array>
 #include <string>
 
@@ -100,25 +102,9 @@ std::string unit_from_cgroup_path(std::string_view path) {
 }
 
 std::string read_unit_of(pid_t pid) {
-    const std::string path = "/proc/" + std::to_string(pid) + "/cgroup";
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return {};
-    }
-    std::array<char, 4096> buffer{};
-    std::string contents;
-    while (true) {
-        const auto n = ::read(fd, buffer.data(), buffer.size());
-        if (n <= 0) {
-            break;
-        }
-        contents.append(buffer.data(), static_cast<std::size_t>(n));
-        if (contents.size() > 64 * 1024) {
-            break; // a cgroup path is at most a few KiB
-        }
-    }
-    ::close(fd);
-    return unit_from_cgroup_file(contents);
+    // A cgroup path is at most a few KiB.
+    const auto contents = read_proc_file(pid, "cgroup");
+    return contents ? unit_from_cgroup_file(*contents) : std::string();
 }
 
 } // namespace nb::daemon

@@ -100,7 +100,7 @@ void FdStoreUpstream::apply(const std::string& datagram, std::vector<int> fds) {
     const bool store = has_line(datagram, "FDSTORE=1");
     for (const int fd : fds) {
         if (store && store_.size() < capacity_) {
-            store_.insert(store_.begin(), Entry{name, fd});
+            store_.push_front(Entry{name, fd});
         } else {
             ::close(fd);
         }

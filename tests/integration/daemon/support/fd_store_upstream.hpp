@@ -7,6 +7,7 @@
 // The real thing is tested end to end (tests/e2e/broker_restart_test.sh).
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,7 +38,7 @@ public:
                                         std::chrono::milliseconds timeout);
 
     /// Newest first, as systemd hands them back.
-    [[nodiscard]] const std::vector<Entry>& store() const noexcept { return store_; }
+    [[nodiscard]] const std::deque<Entry>& store() const noexcept { return store_; }
     [[nodiscard]] std::size_t count_named(const std::string& prefix) const;
     /// The socket as "notify" followed by the store's entries, for
     /// BrokerOptions::named_listen_fds (the fds stay owned here).
@@ -50,7 +51,8 @@ private:
     std::string path_;
     std::size_t capacity_;
     int fd_ = -1;
-    std::vector<Entry> store_;
+    // Newest first, as systemd 252 prepends to its fd store list.
+    std::deque<Entry> store_;
     std::vector<std::string> history_;
 };
 
