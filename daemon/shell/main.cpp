@@ -4,6 +4,7 @@
 #include "config/command_line.hpp"
 #include "config/config_writer.hpp"
 #include "daemon.hpp"
+#include "fd_limit.hpp"
 #include "logger.hpp"
 #include "socket_activation.hpp"
 #include "state_restore.hpp"
@@ -94,6 +95,7 @@ int run(const std::vector<std::string>& args) {
         return 0;
     }
     nb::daemon::set_log_level(settings.log_level);
+    nb::daemon::make_room_for_workers(settings.broker.max_workers);
     // A vanished upstream or a closed pipe must not kill the broker.
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -209,7 +211,9 @@ int run(const std::vector<std::string>& args) {
                 log(level, text);
             };
             // D-Bus callers get their unit by the same rules as socket workers.
-            bus_hooks.unit_of = [](pid_t pid) { return nb::daemon::read_unit_of(pid); };
+            bus_hooks.unit_of = [](pid_t pid) {
+                return nb::daemon::read_unit_of(pid);
+            };
             bus = std::make_unique<nb::dbus::BusService>(&loop, daemon.broker(), settings.bus,
                                                          std::move(bus_hooks));
         }
