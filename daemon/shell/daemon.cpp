@@ -1,11 +1,14 @@
 #include "daemon.hpp"
 
 #include "logger.hpp"
+#include "unit_name.hpp"
 
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <string>
+
+#include <unistd.h>
 
 namespace nb::daemon {
 namespace {
@@ -23,12 +26,18 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
     , socket_(std::move(socket))
     , upstream_(std::move(upstream))
     , broker_(std::make_unique<core::Broker>(settings.broker, context, now()))
-    , processes_(loop, [this](pid_t pid) { on_process_exited(pid); }) {
+    , processes_(loop, [this](pid_t pid) { on_process_exited(pid); })
+    , unit_workers_(loop, read_unit_of(::getpid()), find_cgroup2_root(),
+                    [this](pid_t pid) { on_process_exited(pid); }) {
     DatagramDispatcher::Hooks dispatch_hooks;
     dispatch_hooks.flush = [this] {
         after_event();
     };
     dispatch_hooks.is_spawned = hooks_.is_spawned;
+    dispatch_hooks.follow_unit = [this](const core::Sender& sender,
+                                        const proto::Message& message) {
+        return unit_workers_.follow(sender, message);
+    };
     dispatcher_ =
         std::make_unique<DatagramDispatcher>(*broker_, processes_, drops_, dispatch_hooks);
     reader_ = std::make_unique<SocketReader>(loop, socket_.fd(),
@@ -39,7 +48,7 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
     timer_ = std::make_unique<DeadlineTimer>(loop, [this] { on_timer(); });
     stop_timer_ = std::make_unique<DeadlineTimer>(loop, [this] {
         log(LogLevel::notice,
-            std::to_string(processes_.size()) + " worker process(es) still running " +
+            std::to_string(live_workers()) + " worker process(es) or unit(s) still running " +
                 std::to_string(worker_stop_grace.count()) + " s after the stop; exiting anyway");
         drain_and_close();
     });
@@ -93,7 +102,7 @@ void Daemon::on_timer() noexcept {
 void Daemon::on_process_exited(pid_t pid) noexcept {
     broker_->on_process_exited(pid, now());
     after_event();
-    if (waiting_for_workers_ && processes_.size() == 0) {
+    if (waiting_for_workers_ && live_workers() == 0) {
         log(LogLevel::info, "every worker process has exited");
         drain_and_close();
     }
@@ -138,7 +147,7 @@ void Daemon::close_when_workers_gone() noexcept {
     if (closed_) {
         return;
     }
-    if (waiting_for_workers_ || !socket_.activated() || processes_.size() == 0) {
+    if (waiting_for_workers_ || !socket_.activated() || live_workers() == 0) {
         drain_and_close();
         return;
     }
@@ -147,8 +156,8 @@ void Daemon::close_when_workers_gone() noexcept {
     // and make systemd start us again.
     waiting_for_workers_ = true;
     log(LogLevel::info, "waiting up to " + std::to_string(worker_stop_grace.count()) + " s for " +
-                            std::to_string(processes_.size()) +
-                            " worker process(es) to exit (activated socket)");
+                            std::to_string(live_workers()) +
+                            " worker process(es) or unit(s) to exit (activated socket)");
     stop_timer_->arm(std::chrono::steady_clock::now() + worker_stop_grace);
 }
 
@@ -204,6 +213,7 @@ void Daemon::close() noexcept {
         signal->close();
     }
     processes_.close();
+    unit_workers_.close();
     log(LogLevel::info, "received " + std::to_string(dispatcher_->received()) +
                             " datagrams, accepted " + std::to_string(dispatcher_->accepted()) +
                             ", dropped: " + drops_.summary() + "; sent upstream " +

@@ -13,6 +13,7 @@
 #include "process_watcher.hpp"
 #include "signal_watcher.hpp"
 #include "socket_reader.hpp"
+#include "unit_workers.hpp"
 #include "upstream.hpp"
 #include "worker_socket.hpp"
 
@@ -95,6 +96,10 @@ public:
 private:
     void on_signal(int signum) noexcept;
     void on_process_exited(pid_t pid) noexcept;
+    /// Processes and units whose workers a stopping broker waits for.
+    [[nodiscard]] std::size_t live_workers() const noexcept {
+        return processes_.size() + unit_workers_.size();
+    }
     void on_timer() noexcept;
     /// Reads the socket's last queued datagrams, then close().
     void drain_and_close() noexcept;
@@ -106,6 +111,7 @@ private:
     DropLog drops_;
     std::unique_ptr<core::Broker> broker_;
     ProcessWatcher processes_;
+    UnitWorkers unit_workers_;
     std::unique_ptr<DatagramDispatcher> dispatcher_;
     std::unique_ptr<SocketReader> reader_;
     std::unique_ptr<DeadlineTimer> timer_;

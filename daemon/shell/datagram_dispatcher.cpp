@@ -172,7 +172,10 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
         return;
     }
     ++accepted_;
-    if (!known && !processes_.watch(pid, std::move(datagram.pidfd), std::move(sender.unit))) {
+    if (known || (hooks_.follow_unit && hooks_.follow_unit(sender, message))) {
+        return;
+    }
+    if (!processes_.watch(pid, std::move(datagram.pidfd), std::move(sender.unit))) {
         // Gone already (a one-shot sender): the worker left as soon as it spoke.
         broker_.on_process_exited(pid, now);
     }

@@ -26,6 +26,10 @@ public:
         std::function<void()> flush;
         /// True for a pid that spawn mode started (Source::spawned). May be empty.
         std::function<bool(pid_t)> is_spawned;
+        /// For an accepted sender whose pid is not watched: true when its
+        /// liveness is followed another way (its unit's cgroup, UnitWorkers),
+        /// so its pid is not watched. May be empty.
+        std::function<bool(const core::Sender&, const proto::Message&)> follow_unit;
     };
 
     DatagramDispatcher(core::Broker& broker, ProcessWatcher& processes, DropLog& drops,

@@ -1,0 +1,59 @@
+#pragma once
+// Workers identified by their systemd unit (no X_WORKER=) live as long as their
+// unit has a process, not as long as the process that sent the datagram: a shell
+// script worker reports with a short-lived command (`systemd-notify --ready`,
+// `notify-broker --ready`), and an unprivileged command cannot pass its parent's
+// pid, so the sender is gone the moment it has spoken. Such a sender's unit is
+// followed through its cgroup (CgroupWatcher) instead of its pidfd; when the
+// unit's cgroup empties, the worker (known to the core by its last sender's pid)
+// is gone. Not for the broker's own unit (its cgroup is populated while it runs:
+// spawned workers keep pid watching) nor for D-Bus callers.
+// Thread-safety: the loop thread only.
+
+#include "cgroup_watcher.hpp"
+#include "core/broker.hpp"
+
+#include <nb/proto/message.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include <sys/types.h>
+
+namespace nb::daemon {
+
+class UnitWorkers {
+public:
+    /// Called (from the loop) when a followed unit's cgroup empties, with the pid
+    /// of the last accepted sender of that unit.
+    using GoneHandler = std::function<void(pid_t last_sender)>;
+
+    /// own_unit: the broker's own unit (never followed); empty when it has none.
+    /// cgroup_root: find_cgroup2_root(); empty: nothing is followed.
+    UnitWorkers(uv_loop_t* loop, std::string own_unit, std::string cgroup_root,
+                GoneHandler on_gone);
+
+    /// For an accepted sender whose pid is not watched: true when its liveness
+    /// follows its unit's cgroup from now on (the caller must not watch the pid),
+    /// false when it does not qualify or its cgroup cannot be followed (empty
+    /// already, unreadable): the caller then watches the pid as for any worker.
+    /// Throws std::bad_alloc.
+    bool follow(const core::Sender& sender, const proto::Message& message);
+
+    [[nodiscard]] std::size_t size() const noexcept { return last_sender_.size(); }
+    /// Stops following every unit (shutdown).
+    void close() noexcept;
+
+private:
+    void on_empty(const std::string& unit) noexcept;
+
+    std::string own_unit_;
+    bool enabled_;
+    GoneHandler on_gone_;
+    std::unordered_map<std::string, pid_t> last_sender_;
+    CgroupWatcher cgroups_;
+};
+
+} // namespace nb::daemon

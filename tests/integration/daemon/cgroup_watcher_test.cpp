@@ -1,0 +1,205 @@
+// Units followed through their cgroups: the pure parsers, and CgroupWatcher on a
+// real libuv loop with a real cgroup2 sub-cgroup (root only: creating cgroups).
+
+#include "cgroup_watcher.hpp"
+
+#include <gtest/gtest.h>
+#include <uv.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace nb::daemon {
+namespace {
+
+TEST(CgroupEvents, populated_is_read_from_its_line) {
+    EXPECT_EQ(populated_from_events("populated 1\nfrozen 0\n"), true);
+    EXPECT_EQ(populated_from_events("populated 0\nfrozen 0\n"), false);
+    EXPECT_EQ(populated_from_events("frozen 0\npopulated 1"), true);
+    EXPECT_EQ(populated_from_events("frozen 0\n"), std::nullopt);
+    EXPECT_EQ(populated_from_events("populated 2\n"), std::nullopt);
+    EXPECT_EQ(populated_from_events(""), std::nullopt);
+}
+
+TEST(UnitCgroup, is_the_path_up_to_the_units_own_component) {
+    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/script.service\n"),
+              "/system.slice/script.service");
+    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/db.service/worker-3\n"),
+              "/system.slice/db.service");
+    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/system-web.slice/web@2.service\n"),
+              "/system.slice/system-web.slice/web@2.service");
+    EXPECT_EQ(unit_cgroup_from_cgroup_file(
+                  "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"),
+              "/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope");
+}
+
+TEST(UnitCgroup, is_empty_without_a_unit_or_a_unified_entry) {
+    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/\n"), "");
+    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice\n"), "");
+    EXPECT_EQ(unit_cgroup_from_cgroup_file("1:name=systemd:/system.slice/old.service\n"), "");
+    EXPECT_EQ(unit_cgroup_from_cgroup_file(""), "");
+}
+
+/// A throw-away cgroup "<own cgroup>/nb-cgw-PID/probe.service" with one child
+/// process in it (blocked on a pipe until killed).
+class ProbeUnit {
+public:
+    ProbeUnit() {
+        root_ = find_cgroup2_root();
+        std::ifstream self("/proc/self/cgroup");
+        for (std::string line; std::getline(self, line);) {
+            if (line.starts_with("0::")) {
+                own_ = line.substr(3);
+            }
+        }
+        if (own_ == "/") {
+            own_.clear();
+        }
+        path_ = own_ + "/nb-cgw-" + std::to_string(::getpid()) + "/probe.service";
+    }
+    ~ProbeUnit() {
+        kill_child();
+        std::error_code ec;
+        std::filesystem::remove(root_ + path_, ec);
+        std::filesystem::remove(root_ + own_ + "/nb-cgw-" + std::to_string(::getpid()), ec);
+    }
+
+    /// Creates the cgroup and starts the child in it; false (with why) if this
+    /// machine does not let us (not root, no cgroup2).
+    bool start(std::string& why) {
+        if (::geteuid() != 0 || root_.empty()) {
+            why = "needs root and a cgroup2 hierarchy";
+            return false;
+        }
+        std::error_code ec;
+        std::filesystem::create_directories(root_ + path_, ec);
+        if (ec) {
+            why = "cannot create " + root_ + path_ + ": " + ec.message();
+            return false;
+        }
+        int ready[2];
+        if (::pipe(ready) != 0) {
+            why = "pipe";
+            return false;
+        }
+        child_ = ::fork();
+        if (child_ == 0) {
+            std::ofstream(root_ + path_ + "/cgroup.procs") << ::getpid() << std::flush;
+            const char byte = 'y';
+            [[maybe_unused]] auto n = ::write(ready[1], &byte, 1);
+            ::pause();
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        char byte = 0;
+        const bool moved = ::read(ready[0], &byte, 1) == 1;
+        ::close(ready[0]);
+        if (!moved) {
+            why = "the child did not start";
+            return false;
+        }
+        return true;
+    }
+
+    void kill_child() {
+        if (child_ > 0) {
+            ::kill(child_, SIGKILL);
+            ::waitpid(child_, nullptr, 0);
+            child_ = -1;
+        }
+    }
+
+    [[nodiscard]] const std::string& root() const { return root_; }
+    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] pid_t child() const { return child_; }
+
+private:
+    std::string root_;
+    std::string own_;
+    std::string path_;
+    pid_t child_ = -1;
+};
+
+/// Runs the loop until `done` or the timeout (a uv timer, no sleeping).
+bool run_until(uv_loop_t* loop, const bool& done, std::chrono::milliseconds timeout) {
+    uv_timer_t timer;
+    uv_timer_init(loop, &timer);
+    uv_timer_start(
+        &timer, [](uv_timer_t* t) { uv_stop(t->loop); },
+        static_cast<std::uint64_t>(timeout.count()), 0);
+    while (!done && uv_timer_get_due_in(&timer) > 0) {
+        uv_run(loop, UV_RUN_ONCE);
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return done;
+}
+
+TEST(CgroupWatcher, tells_when_the_units_last_process_has_exited) {
+    ProbeUnit unit;
+    std::string why;
+    if (!unit.start(why)) {
+        GTEST_SKIP() << why;
+    }
+    EXPECT_EQ(read_unit_cgroup_of(unit.child()), unit.path());
+
+    uv_loop_t loop;
+    ASSERT_EQ(uv_loop_init(&loop), 0);
+    std::vector<std::string> emptied;
+    bool done = false;
+    {
+        CgroupWatcher watcher(&loop, unit.root(), [&](const std::string& name) {
+            emptied.push_back(name);
+            done = true;
+        });
+        ASSERT_TRUE(watcher.watch("probe.service", unit.path()));
+        EXPECT_TRUE(watcher.watches("probe.service"));
+        // Still populated: nothing to tell.
+        EXPECT_FALSE(run_until(&loop, done, std::chrono::milliseconds(100)));
+
+        const auto t0 = std::chrono::steady_clock::now();
+        unit.kill_child();
+        EXPECT_TRUE(run_until(&loop, done, std::chrono::seconds(5)));
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+        EXPECT_EQ(emptied, std::vector<std::string>{"probe.service"});
+        EXPECT_FALSE(watcher.watches("probe.service"));
+        // An empty cgroup is not followed: the caller falls back to the pid.
+        EXPECT_FALSE(watcher.watch("probe.service", unit.path()));
+        EXPECT_EQ(watcher.size(), 0u);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+TEST(CgroupWatcher, a_forgotten_unit_is_not_reported_and_a_missing_cgroup_is_refused) {
+    ProbeUnit unit;
+    std::string why;
+    if (!unit.start(why)) {
+        GTEST_SKIP() << why;
+    }
+    uv_loop_t loop;
+    ASSERT_EQ(uv_loop_init(&loop), 0);
+    bool done = false;
+    {
+        CgroupWatcher watcher(&loop, unit.root(), [&](const std::string&) { done = true; });
+        EXPECT_FALSE(watcher.watch("ghost.service", "/nb-no-such-cgroup/ghost.service"));
+        EXPECT_FALSE(watcher.watch("up.service", "/../etc"));
+        ASSERT_TRUE(watcher.watch("probe.service", unit.path()));
+        watcher.forget("probe.service");
+        unit.kill_child();
+        EXPECT_FALSE(run_until(&loop, done, std::chrono::milliseconds(300)));
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+} // namespace
+} // namespace nb::daemon
