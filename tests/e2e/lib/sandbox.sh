@@ -71,6 +71,17 @@ sb_preflight() {
     grep -qw overlay /proc/filesystems || missing+=("overlay filesystem support (modprobe overlay)")
     grep -qw cgroup2 /proc/filesystems || missing+=("cgroup2 filesystem support")
     [[ -n $(sb_host_cgroup2_root) ]] || missing+=("a mounted cgroup2 hierarchy on the host")
+    # The units run with PrivateTmp= or DynamicUser= (a /tmp of their own): they
+    # cannot execute a checkout or build that lives under /tmp (.ci/run copies
+    # such a checkout elsewhere first).
+    local tree
+    for tree in ${NB_SOURCE_DIR:-} ${NB_BROKERD:-}; do
+        case $(realpath "$tree")/ in
+        /tmp/* | /var/tmp/* | /run/*)
+            missing+=("a checkout and build outside /tmp, /var/tmp and /run ($tree is hidden from PrivateTmp= services)")
+            ;;
+        esac
+    done
     if ((${#missing[@]} == 0)) &&
         ! unshare --fork --pid --mount --uts --ipc --net --cgroup true 2>/dev/null; then
         missing+=("permission to create pid/mount/uts/ipc/net/cgroup namespaces (unshare failed)")
