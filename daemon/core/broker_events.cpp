@@ -74,6 +74,14 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
         if (holder == nullptr && message.stopping()) {
             return Verdict::accepted; // says goodbye before hello: nothing to track
         }
+        if (holder != nullptr && !message.contains("X_WORKER") && name == sender.unit) {
+            // Another process of the unit the worker is named after: a script's
+            // next short-lived `notify-broker --status=...`. The same worker, whose
+            // state and deadlines stand.
+            registry.rebind(*holder, sender);
+            apply(*holder, message, now);
+            return Verdict::accepted;
+        }
         if (holder != nullptr) {
             // The name's new process (a restart whose exit we have not seen yet).
             registry.rebind(*holder, sender);

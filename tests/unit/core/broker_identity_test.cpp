@@ -35,6 +35,30 @@ TEST(AWorker, ThatRenamesItselfLeavesItsOldNameQuietly) {
     EXPECT_EQ(h.broker.counts().ready, 1U);
 }
 
+TEST(AWorkerNamedByItsUnit, StaysReadyWhenAnotherProcessOfTheUnitReportsAStatus) {
+    Harness h(pool_of(1));
+    // A script: `notify-broker --ready`, later `notify-broker --status=busy`,
+    // each a short-lived process of the same unit.
+    h.send_as(socket_sender(201, 1000, 1000, "script.service"), "READY=1");
+    ASSERT_EQ(h.broker.workers(h.now)[0].state, WorkerState::ready);
+    EXPECT_EQ(h.send_as(socket_sender(202, 1000, 1000, "script.service"), "STATUS=busy"),
+              Verdict::accepted);
+    const auto workers = h.broker.workers(h.now);
+    ASSERT_EQ(workers.size(), 1U);
+    EXPECT_EQ(workers[0].name, "script.service");
+    EXPECT_EQ(workers[0].state, WorkerState::ready);
+    EXPECT_EQ(workers[0].status, "busy");
+    EXPECT_EQ(workers[0].pid, 202);
+    EXPECT_EQ(h.broker.state(), BrokerState::ready);
+}
+
+TEST(ANamedWorker, StartsAgainWhenANewProcessClaimsItsName) {
+    Harness h(pool_of(1));
+    h.send(101, "X_WORKER=web-1\nREADY=1");
+    h.send(102, "X_WORKER=web-1\nSTATUS=booting");
+    EXPECT_EQ(h.broker.workers(h.now)[0].state, WorkerState::starting);
+}
+
 TEST(ASenderThatSaysStoppingFirst, LeavesNoTrace) {
     Harness h(pool_of(1));
     EXPECT_EQ(h.worker(1, "STOPPING=1"), Verdict::accepted);
