@@ -47,13 +47,13 @@ struct Sender {
 /// Why a message was not applied. The shell counts and logs (rate-limited).
 enum class Verdict {
     accepted,
-    forbidden_key,     ///< MAINPID, FDSTORE, NOTIFYACCESS, ... (DESIGN.md §3)
-    unauthorised,      ///< no allow rule matches the sender
-    name_denied,       ///< the rule does not allow the claimed X_WORKER name
-    invalid_name,      ///< X_WORKER is empty, too long or has characters we refuse
-    rate_limited,      ///< the sender's token bucket is empty
-    too_many_workers,  ///< max_workers reached
-    stopping,          ///< the broker is stopping and takes nothing new
+    forbidden_key,    ///< MAINPID, FDSTORE, NOTIFYACCESS, ... (DESIGN.md §3)
+    unauthorised,     ///< no allow rule matches the sender
+    name_denied,      ///< the rule does not allow the claimed X_WORKER name
+    invalid_name,     ///< X_WORKER is empty, too long or has characters we refuse
+    rate_limited,     ///< the sender's token bucket is empty
+    too_many_workers, ///< max_workers reached
+    stopping,         ///< the broker is stopping and takes nothing new
 };
 [[nodiscard]] std::string_view to_string(Verdict) noexcept;
 

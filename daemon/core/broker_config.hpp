@@ -36,13 +36,13 @@ struct GroupConfig {
 struct AllowRule {
     std::optional<uid_t> uid;
     std::optional<gid_t> gid;
-    std::optional<std::string> unit; ///< fnmatch pattern on the sender's systemd unit
+    std::optional<std::string> unit;        ///< fnmatch pattern on the sender's systemd unit
     std::vector<std::string> names = {"*"}; ///< fnmatch patterns the sender may claim
 };
 
 struct RateLimit {
-    unsigned burst = 200;       ///< datagrams a sender may send at once
-    unsigned per_second = 100;  ///< sustained datagrams per second per sender
+    unsigned burst = 200;      ///< datagrams a sender may send at once
+    unsigned per_second = 100; ///< sustained datagrams per second per sender
 };
 
 struct BrokerConfig {

@@ -34,8 +34,7 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
         after_event();
     };
     dispatch_hooks.is_spawned = hooks_.is_spawned;
-    dispatch_hooks.follow_unit = [this](const core::Sender& sender,
-                                        const proto::Message& message) {
+    dispatch_hooks.follow_unit = [this](const core::Sender& sender, const proto::Message& message) {
         return unit_workers_.follow(sender, message);
     };
     dispatcher_ =

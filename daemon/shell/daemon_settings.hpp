@@ -22,7 +22,7 @@ struct SocketSettings {
     /// Path of the worker socket; ignored when a socket comes from LISTEN_FDS.
     std::string path = "/run/notify-broker/notify.sock";
     mode_t mode = 0660;
-    std::optional<gid_t> group;         ///< chown the socket to this group
+    std::optional<gid_t> group;           ///< chown the socket to this group
     int receive_buffer = 4 * 1024 * 1024; ///< SO_RCVBUF(FORCE) for bursts
 };
 

@@ -148,8 +148,7 @@ proto::Result<std::optional<UniqueFd>> take_activated_socket() {
         return activated.error();
     }
     if (!activated->socket && !activated->others.empty()) {
-        return proto::Error{"LISTEN_FDS: none of the " +
-                            std::to_string(activated->others.size()) +
+        return proto::Error{"LISTEN_FDS: none of the " + std::to_string(activated->others.size()) +
                             " passed fds is an AF_UNIX datagram socket"};
     }
     return std::move(activated->socket);

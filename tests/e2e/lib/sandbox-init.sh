@@ -3,7 +3,7 @@
 # systemd. Builds a root where every write is thrown away and nothing of the
 # host can be changed, then execs systemd in it.
 #
-# Why each step (see /work/shared/SYSTEMD-SANDBOX.md — a private mount
+# Why each step (see ../shared/SYSTEMD-SANDBOX.md — a private mount
 # namespace alone once let systemd-tmpfiles empty the host's /tmp):
 #   * overlay over / with a tmpfs upper: every write (and delete) lands in RAM;
 #   * pivot_root + lazy unmount of the old root: the host's tree, including its

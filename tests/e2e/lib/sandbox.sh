@@ -9,7 +9,7 @@
 #
 # Every test using this FAILS (never skips) when the machine cannot run it:
 # CI must not pass without the end-to-end tests. The recipe and the reasons
-# for each precaution are in /work/shared/SYSTEMD-SANDBOX.md and
+# for each precaution are in ../shared/SYSTEMD-SANDBOX.md and
 # sandbox-init.sh; the short version: the host's /tmp was once emptied by a
 # careless attempt, so systemd gets an overlay root on tmpfs, pivot_root'ed,
 # with read-only kernel knobs, and no unit may pull in the boot targets.
