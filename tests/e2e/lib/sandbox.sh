@@ -217,6 +217,18 @@ EOF
     for unit in "${SB_MASKED_UNITS[@]}"; do
         [[ -e $SB_WORK/units/$unit ]] || ln -s /dev/null "$SB_WORK/units/$unit"
     done
+    if [[ -n ${NB_E2E_SANITIZED:-} ]]; then
+        # ASan builds: LeakSanitizer stops the world with ptrace, which the
+        # units' hardening (SystemCallFilter=, NoNewPrivileges=) refuses, and it
+        # then fails the exit. Leaks are checked where the broker runs outside
+        # systemd (the integration tests under ASan); here only ASan+UBSan.
+        local unit
+        for unit in "$SB_WORK/units"/*.service; do
+            [[ -f $unit ]] || continue
+            mkdir -p "$unit.d"
+            printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n' >"$unit.d/nb-sanitizer.conf"
+        done
+    fi
     sb_check_units "$SB_WORK/units"
 
     # Host canaries: checked at teardown, so a leak fails the test.
