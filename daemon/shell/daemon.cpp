@@ -1,6 +1,7 @@
 #include "daemon.hpp"
 
 #include "logger.hpp"
+#include "socket_queue_limit.hpp"
 #include "unit_name.hpp"
 
 #include <chrono>
@@ -68,6 +69,9 @@ void Daemon::start() {
                             ", receive buffer " + std::to_string(socket_.receive_buffer()) +
                             ", upstream " +
                             (upstream_.has_socket() ? upstream_.address() : "none (logged)"));
+    if (const auto notice = queue_limit_notice(socket_queue_limit(socket_.fd()))) {
+        log(notice->warning ? LogLevel::warning : LogLevel::info, notice->text);
+    }
     if (!upstream_.address_valid()) {
         log(LogLevel::err, "NOTIFY_SOCKET='" + upstream_.address() +
                                "' is not a valid address: systemd will hear nothing");

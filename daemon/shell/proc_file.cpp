@@ -9,9 +9,7 @@
 
 namespace nb::daemon {
 
-std::optional<std::string> read_proc_file(pid_t pid, std::string_view name, std::size_t limit) {
-    std::string path = "/proc/" + std::to_string(pid) + "/";
-    path += name;
+std::optional<std::string> read_small_file(const std::string& path, std::size_t limit) {
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         return std::nullopt;
@@ -29,6 +27,12 @@ std::optional<std::string> read_proc_file(pid_t pid, std::string_view name, std:
         contents.resize(limit);
     }
     return contents;
+}
+
+std::optional<std::string> read_proc_file(pid_t pid, std::string_view name, std::size_t limit) {
+    std::string path = "/proc/" + std::to_string(pid) + "/";
+    path += name;
+    return read_small_file(path, limit);
 }
 
 } // namespace nb::daemon

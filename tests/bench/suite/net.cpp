@@ -143,26 +143,67 @@ bool send_barrier(int fd, std::chrono::milliseconds timeout) noexcept {
 
 UpstreamReceiver::UpstreamReceiver(std::string path)
     : path_(std::move(path))
-    , fd_(bind_datagram(path_, ReceiverOptions{true, false, 0, true})) {}
+    , fd_(bind_datagram(path_, ReceiverOptions{true, false, 0, true})) {
+    int stop[2];
+    if (::pipe2(stop, O_CLOEXEC) != 0) {
+        fail_errno("pipe for the upstream reader");
+    }
+    stop_read_ = UniqueFd(stop[0]);
+    stop_write_ = UniqueFd(stop[1]);
+    reader_ = std::thread([this] { read_until_stopped(); });
+}
+
+UpstreamReceiver::~UpstreamReceiver() {
+    stop_write_.reset(); // POLLHUP on stop_read_ ends the reader
+    reader_.join();
+}
+
+void UpstreamReceiver::read_until_stopped() noexcept {
+    std::array<char, 8192> buffer{};
+    std::array<pollfd, 2> entries{pollfd{fd_.get(), POLLIN, 0},
+                                  pollfd{stop_read_.get(), POLLIN, 0}};
+    while (true) {
+        if (::poll(entries.data(), entries.size(), -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            const std::lock_guard lock(mutex_);
+            error_ = std::string("poll upstream: ") + std::strerror(errno);
+            arrived_.notify_all();
+            return;
+        }
+        if (entries[1].revents != 0) {
+            return;
+        }
+        const auto got = ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EINTR) {
+                continue;
+            }
+            const std::lock_guard lock(mutex_);
+            error_ = std::string("recv upstream: ") + std::strerror(errno);
+            arrived_.notify_all();
+            return;
+        }
+        Received received{std::string(buffer.data(), static_cast<std::size_t>(got)), now_ns()};
+        const std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(received));
+        arrived_.notify_one();
+    }
+}
 
 std::optional<Received> UpstreamReceiver::receive(std::chrono::milliseconds timeout) {
-    std::array<char, 8192> buffer{};
-    const auto deadline = Clock::now() + timeout;
-    while (true) {
-        const auto got = ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (got >= 0) {
-            return Received{std::string(buffer.data(), static_cast<std::size_t>(got)), now_ns()};
+    std::unique_lock lock(mutex_);
+    arrived_.wait_for(lock, timeout, [this] { return !queue_.empty() || !error_.empty(); });
+    if (queue_.empty()) {
+        if (!error_.empty()) {
+            throw std::runtime_error(error_);
         }
-        if (errno != EAGAIN && errno != EINTR) {
-            fail_errno("recv upstream");
-        }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
-            return std::nullopt;
-        }
-        pollfd entry{fd_.get(), POLLIN, 0};
-        ::poll(&entry, 1, static_cast<int>(left.count()));
+        return std::nullopt;
     }
+    Received next = std::move(queue_.front());
+    queue_.pop_front();
+    return next;
 }
 
 std::optional<Received> UpstreamReceiver::wait_for_line(std::string_view prefix,
@@ -184,9 +225,8 @@ std::optional<Received> UpstreamReceiver::wait_for_line(std::string_view prefix,
 }
 
 void UpstreamReceiver::drain() noexcept {
-    std::array<char, 8192> buffer{};
-    while (::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT) >= 0) {
-    }
+    const std::lock_guard lock(mutex_);
+    queue_.clear();
 }
 
 bool has_line(std::string_view text, std::string_view prefix) noexcept {

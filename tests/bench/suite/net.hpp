@@ -8,10 +8,14 @@
 #include "unique_fd.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace nb::bench {
 
@@ -47,24 +51,39 @@ struct Received {
     std::int64_t at_ns = 0; ///< when recv() returned
 };
 
-/// The systemd side: a bound socket whose datagrams are read on demand.
+/// The systemd side: a bound socket read continuously on a thread of its own,
+/// as PID 1 reads its notify socket. A receiver read only on demand would let
+/// the broker block in send() once the kernel's queue limit is reached
+/// (net.unix.max_dgram_qlen: 10 on a fresh machine), and a benchmark would
+/// then measure its own harness. Each datagram keeps the time recv() returned.
+/// Thread-safety: receive, wait_for_line and drain from one thread.
 class UpstreamReceiver {
 public:
-    /// Binds path. Throws std::runtime_error.
+    /// Binds path and starts reading. Throws std::runtime_error.
     explicit UpstreamReceiver(std::string path);
+    ~UpstreamReceiver();
+    UpstreamReceiver(const UpstreamReceiver&) = delete;
+    UpstreamReceiver& operator=(const UpstreamReceiver&) = delete;
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
     /// The next datagram, or nothing when timeout passes first.
     std::optional<Received> receive(std::chrono::milliseconds timeout);
     /// Reads until a datagram has a line starting with `prefix`; nothing on timeout.
     std::optional<Received> wait_for_line(std::string_view prefix,
                                           std::chrono::milliseconds timeout);
-    /// Drops whatever is queued now.
+    /// Drops whatever has arrived until now.
     void drain() noexcept;
-    [[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
 private:
+    void read_until_stopped() noexcept;
+
     std::string path_;
     UniqueFd fd_;
+    UniqueFd stop_read_, stop_write_; ///< a pipe that wakes the reader to end it
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    std::deque<Received> queue_;
+    std::string error_; ///< the reader's recv() failure, reported by receive()
+    std::thread reader_;
 };
 
 /// True if text has a line starting with prefix.

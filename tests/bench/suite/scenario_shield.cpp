@@ -68,12 +68,13 @@ void run_shield(Suite& suite) {
     std::size_t finished = 0;
     std::int64_t flood_end = 0;
     while (flood_end == 0 || now_ns() < flood_end + 2 * status_interval_ns) {
-        pollfd entries[2] = {{upstream.fd(), POLLIN, 0}, {done_read.get(), POLLIN, 0}};
-        ::poll(entries, flood_end == 0 ? 2 : 1, 50);
-        while (auto got = upstream.receive(0ms)) {
+        // The receiver's own thread reads and timestamps; this loop collects.
+        pollfd finished_entry{done_read.get(), POLLIN, 0};
+        ::poll(&finished_entry, flood_end == 0 ? 1 : 0, 50);
+        while (auto got = upstream.receive(flood_end == 0 ? 0ms : 50ms)) {
             arrivals.push_back(got->at_ns);
         }
-        if (flood_end == 0 && (entries[1].revents & POLLIN) != 0) {
+        if (flood_end == 0 && (finished_entry.revents & POLLIN) != 0) {
             char byte = 0;
             if (::read(done_read.get(), &byte, 1) == 1 && ++finished == flooders) {
                 flood_end = now_ns();

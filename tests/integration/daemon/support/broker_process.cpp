@@ -14,8 +14,17 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
                           const BrokerOptions& options, const std::string& socket_path,
                           const std::string& log_path) {
     std::vector<std::string> argv;
+    if (options.own_pid_namespace || options.network_namespace_queue_limit) {
+        argv = {"/usr/bin/unshare"};
+    }
     if (options.own_pid_namespace) {
-        argv = {"/usr/bin/unshare", "--pid", "--fork", "--kill-child"};
+        argv.insert(argv.end(), {"--pid", "--fork", "--kill-child"});
+    }
+    if (const auto limit = options.network_namespace_queue_limit) {
+        // sh execs the broker: it keeps the pid LISTEN_PID names.
+        argv.insert(argv.end(), {"--net", "/bin/sh", "-c",
+                                 "echo " + std::to_string(*limit) +
+                                     " >/proc/sys/net/unix/max_dgram_qlen && exec \"$0\" \"$@\""});
     }
     argv.insert(argv.end(), {brokerd_path(), "--bus", "none", "--log-level", options.log_level});
     if (options.listen_fd < 0 && options.named_listen_fds.empty()) {
