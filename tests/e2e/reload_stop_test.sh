@@ -10,20 +10,8 @@ here=$(dirname "${BASH_SOURCE[0]}")
 source "$here/lib/sandbox.sh"
 source "$here/lib/broker.sh"
 
-nb_prepare_units
-nb_enable_workers 2
-nb_worker_args "--start-delay 0.2 --ping 1"
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "none"
-[[group]]
-name = "web"
-expect = 2
-match = ["web-*"]
-TOML
+nb_prepare_pool 2 "--start-delay 0.2 --ping 1"
+nb_pool_config 2 </dev/null
 sb_start
 nb_install
 

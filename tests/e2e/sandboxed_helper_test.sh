@@ -8,22 +8,11 @@ here=$(dirname "${BASH_SOURCE[0]}")
 source "$here/lib/sandbox.sh"
 source "$here/lib/broker.sh"
 
-nb_prepare_units
-nb_enable_workers 2
+nb_prepare_pool 2 "--start-delay 0.2 --ping 1"
 nb_enable_unit example-sandboxed-helper.service
-nb_worker_args "--start-delay 0.2 --ping 1"
 # The helper is ready last, so the broker's READY=1 depends on it.
 nb_worker_args "--start-delay 1.5 --ping 1" example-sandboxed-helper.service
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "none"
-[[group]]
-name = "web"
-expect = 2
-match = ["web-*"]
+nb_pool_config 2 <<'TOML'
 [[group]]
 name = "helpers"
 expect = 1

@@ -43,12 +43,7 @@ nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
 [Service]
 WatchdogSec=2s
 UNIT
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "none"
+nb_test_config <<'TOML'
 [[group]]
 name = "scripts"
 expect = 2

@@ -25,10 +25,8 @@ source "$here/lib/broker.sh"
 bus_name=org.notifybroker.Broker1
 object=/org/notifybroker/Broker1
 
-nb_prepare_units
+nb_prepare_pool 2 "--start-delay 0.2 --ping 1"
 nb_system_bus
-nb_enable_workers 2
-nb_worker_args "--start-delay 0.2 --ping 1"
 # A pool worker that speaks D-Bus instead of the socket; it is ready last, so
 # the broker's READY=1 depends on the call reaching it over the system bus.
 cat >"$SB_UNITS/dbus-worker.service" <<UNIT
@@ -59,16 +57,7 @@ Type=oneshot
 User=nobody
 ExecStart=/bin/sh -c 'dbus-send --system --print-reply --dest=org.notifybroker.Broker1 /org/notifybroker/Broker1 org.notifybroker.Broker1.Ready string:dbus-9; echo "dbus-send exited $?"'
 UNIT
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "system"
-[[group]]
-name = "web"
-expect = 2
-match = ["web-*"]
+nb_pool_config 2 system <<'TOML'
 [[group]]
 name = "dbus"
 expect = 1

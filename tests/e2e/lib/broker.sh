@@ -7,6 +7,9 @@
 #   nb_prepare_units                    # units + e2e drop-ins into $SB_UNITS
 #   nb_enable_workers 4                 # example-worker@1..4 wanted by the broker
 #   nb_config <<'EOF' ... EOF           # the broker's TOML
+# or, for the usual pool scenario (the same, shorter):
+#   nb_prepare_pool 4 "--ping 1"        # units, workers 1..4 and their arguments
+#   nb_pool_config 4 <<'EOF' ... EOF    # debug, no bus, group "web" of 4, then stdin
 #   sb_start; nb_install                # users, runtime folder, config inside
 #   sb_systemctl start notify-brokerd.service
 #
@@ -74,6 +77,35 @@ nb_config() {
     printf '%s\n' "$NB_CONFIG_TEXT" >"$SB_WORK/broker.toml"
     "$NB_BROKERD" --check-config --config "$SB_WORK/broker.toml" >/dev/null ||
         sb_fail "the test's broker config is invalid"
+}
+
+# The opening of a pool scenario: the units, and N example workers wanted by
+# the broker, running with these arguments.
+#   nb_prepare_pool 4 "--start-delay 1.5 --ping 1"
+nb_prepare_pool() {
+    nb_prepare_units
+    nb_enable_workers "$1"
+    nb_worker_args "$2"
+}
+
+# nb_config with the scenarios' [broker] and [dbus] tables first (debug log,
+# STATUS at most every 100 ms, the given bus, default none); stdin goes on.
+#   nb_test_config [BUS] <<'EOF' ... EOF
+nb_test_config() {
+    nb_config < <(
+        printf '[broker]\nlog_level = "debug"\nstatus_interval = "100ms"\n[dbus]\nbus = "%s"\n' "${1:-none}"
+        cat
+    )
+}
+
+# nb_test_config with a group "web" of EXPECT example workers first; stdin goes
+# on (more keys of that group, more tables).
+#   nb_pool_config EXPECT [BUS] <<'EOF' ... EOF
+nb_pool_config() {
+    nb_test_config "${2:-none}" < <(
+        printf '[[group]]\nname = "web"\nexpect = %s\nmatch = ["web-*"]\n' "$1"
+        cat
+    )
 }
 
 # Inside the booted sandbox (its overlay, never the host): the broker's user
