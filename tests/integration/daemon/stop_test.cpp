@@ -6,9 +6,9 @@
 // and leaves nothing queued behind. On a socket of its own it exits at once.
 
 #include "support/broker_test.hpp"
-#include "support/child_process.hpp"
 
 #include <nb/client/notifier.hpp>
+#include <nb/test/child_process.hpp>
 
 #include <gtest/gtest.h>
 

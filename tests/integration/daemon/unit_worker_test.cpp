@@ -4,9 +4,9 @@
 // A real notify-brokerd, a real cgroup2 sub-cgroup named like a unit (root only).
 
 #include "support/broker_test.hpp"
-#include "support/child_process.hpp"
 
 #include <nb/client/notifier.hpp>
+#include <nb/test/child_process.hpp>
 
 #include <gtest/gtest.h>
 

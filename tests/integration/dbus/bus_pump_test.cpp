@@ -1,8 +1,8 @@
 // BusPump on a real private dbus-daemon and a real libuv loop: the loop alone
 // drives sd-bus (no thread), and every handle is closed at the end.
 
-#include "child_process.hpp"
 #include "dbus/bus_pump.hpp"
+#include "loop_process.hpp"
 #include "private_bus.hpp"
 #include "test_loop.hpp"
 
@@ -48,7 +48,7 @@ TEST(BusPump, ServesAMethodCallFromBusctlOnTheLoopThread) {
     std::string failure;
     BusPump pump(loop.get(), *server.connection, [&](const std::string& why) { failure = why; });
 
-    test::ChildProcess busctl;
+    test::LoopProcess busctl;
     ASSERT_EQ(
         busctl.spawn(loop.get(), {"busctl", "--address=" + bus.address(), "call", service_name,
                                   object_path, interface_name, "Add", "ii", "2", "3"}),

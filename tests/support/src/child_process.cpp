@@ -1,4 +1,4 @@
-#include "child_process.hpp"
+#include <nb/test/child_process.hpp>
 
 #include <cstdlib>
 #include <cstring>

@@ -1,10 +1,9 @@
-// The unit a worker runs in, from /proc/PID/cgroup, under systemd's unit-name rules.
+// The unit a worker runs in, from the text of /proc/PID/cgroup, under systemd's
+// unit-name rules (read from real processes: tests/integration/daemon/proc_files_test.cpp).
 
 #include "unit_name.hpp"
 
 #include <gtest/gtest.h>
-
-#include <unistd.h>
 
 namespace nb::daemon {
 namespace {
@@ -54,15 +53,6 @@ TEST(UnitName, templates_and_invalid_names_are_not_units) {
     EXPECT_FALSE(is_service_or_scope_name(std::string(250, 'a') + ".service"));
     EXPECT_TRUE(is_service_or_scope_name("a-b_c:d\\x2d.service"));
     EXPECT_TRUE(is_service_or_scope_name("session-3.scope"));
-}
-
-TEST(UnitName, a_process_that_is_gone_has_no_unit) {
-    EXPECT_EQ(read_unit_of(0x3fffffff), "");
-}
-
-TEST(UnitName, our_own_cgroup_file_can_be_read) {
-    // Whatever it is here (a unit or none), reading it must not fail or throw.
-    EXPECT_NO_THROW((void)read_unit_of(::getpid()));
 }
 
 } // namespace
