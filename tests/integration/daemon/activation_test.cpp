@@ -36,7 +36,7 @@ int bound_socket(const std::string& path, int type) {
 
 using SocketActivation = BrokerTest;
 
-TEST_F(SocketActivation, the_broker_listens_on_the_passed_socket) {
+TEST_F(SocketActivation, TheBrokerListensOnThePassedSocket) {
     const std::string path = dir_.file("activated.sock");
     const int fd = bound_socket(path, SOCK_DGRAM);
     ASSERT_GE(fd, 0);
@@ -59,7 +59,7 @@ TEST_F(SocketActivation, the_broker_listens_on_the_passed_socket) {
     EXPECT_TRUE(std::filesystem::exists(path)) << "the socket unit's path was removed";
 }
 
-TEST_F(SocketActivation, without_notify_socket_the_broker_logs_what_it_would_have_sent) {
+TEST_F(SocketActivation, WithoutNotifySocketTheBrokerLogsWhatItWouldHaveSent) {
     // The laptop demo: no systemd above us. The activated socket exists before
     // the broker runs, so a worker can report (and wait on its barrier) at once.
     const std::string path = dir_.file("activated.sock");
@@ -85,7 +85,7 @@ TEST_F(SocketActivation, without_notify_socket_the_broker_logs_what_it_would_hav
     EXPECT_FALSE(upstream_.next(0ms)) << "sent to a socket it was never given";
 }
 
-TEST_F(SocketActivation, a_passed_stream_socket_is_refused_with_an_error) {
+TEST_F(SocketActivation, APassedStreamSocketIsRefusedWithAnError) {
     const int fd = bound_socket(dir_.file("stream.sock"), SOCK_STREAM);
     ASSERT_GE(fd, 0);
     BrokerOptions options;

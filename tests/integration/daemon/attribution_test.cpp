@@ -75,7 +75,7 @@ private:
 
 using Attribution = BrokerTest;
 
-TEST_F(Attribution, a_worker_is_named_after_its_unit_and_the_policy_goes_by_unit) {
+TEST_F(Attribution, AWorkerIsNamedAfterItsUnitAndThePolicyGoesByUnit) {
     UnitCgroup cgroup("pool-worker@7.service");
     ASSERT_TRUE(cgroup.usable()) << "cannot create a cgroup under " << cgroup2_mount()
                                  << " (this test needs root and a writable cgroup2)";

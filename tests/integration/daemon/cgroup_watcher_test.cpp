@@ -20,7 +20,7 @@
 namespace nb::daemon {
 namespace {
 
-TEST(CgroupEvents, populated_is_read_from_its_line) {
+TEST(CgroupEvents, PopulatedIsReadFromItsLine) {
     EXPECT_EQ(populated_from_events("populated 1\nfrozen 0\n"), true);
     EXPECT_EQ(populated_from_events("populated 0\nfrozen 0\n"), false);
     EXPECT_EQ(populated_from_events("frozen 0\npopulated 1"), true);
@@ -29,7 +29,7 @@ TEST(CgroupEvents, populated_is_read_from_its_line) {
     EXPECT_EQ(populated_from_events(""), std::nullopt);
 }
 
-TEST(UnitCgroup, is_the_path_up_to_the_units_own_component) {
+TEST(UnitCgroup, IsThePathUpToTheUnitsOwnComponent) {
     EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/script.service\n"),
               "/system.slice/script.service");
     EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/db.service/worker-3\n"),
@@ -41,7 +41,7 @@ TEST(UnitCgroup, is_the_path_up_to_the_units_own_component) {
               "/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope");
 }
 
-TEST(UnitCgroup, is_empty_without_a_unit_or_a_unified_entry) {
+TEST(UnitCgroup, IsEmptyWithoutAUnitOrAUnifiedEntry) {
     EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/\n"), "");
     EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice\n"), "");
     EXPECT_EQ(unit_cgroup_from_cgroup_file("1:name=systemd:/system.slice/old.service\n"), "");
@@ -143,7 +143,7 @@ bool run_until(uv_loop_t* loop, const bool& done, std::chrono::milliseconds time
     return done;
 }
 
-TEST(CgroupWatcher, tells_when_the_units_last_process_has_exited) {
+TEST(CgroupWatcher, TellsWhenTheUnitsLastProcessHasExited) {
     ProbeUnit unit;
     std::string why;
     if (!unit.start(why)) {
@@ -179,7 +179,7 @@ TEST(CgroupWatcher, tells_when_the_units_last_process_has_exited) {
     EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
-TEST(CgroupWatcher, a_forgotten_unit_is_not_reported_and_a_missing_cgroup_is_refused) {
+TEST(CgroupWatcher, AForgottenUnitIsNotReportedAndAMissingCgroupIsRefused) {
     ProbeUnit unit;
     std::string why;
     if (!unit.start(why)) {

@@ -78,7 +78,7 @@ bool wait_readable(int fd, std::chrono::milliseconds timeout) {
 
 using Flood = BrokerTest;
 
-TEST_F(Flood, a_flooding_worker_neither_delays_readiness_nor_floods_systemd) {
+TEST_F(Flood, AFloodingWorkerNeitherDelaysReadinessNorFloodsSystemd) {
     BrokerOptions options;
     options.config = flood_config;
 #ifdef NB_SANITIZED

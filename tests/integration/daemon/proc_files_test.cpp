@@ -12,11 +12,11 @@
 namespace nb::daemon {
 namespace {
 
-TEST(UnitName, a_process_that_is_gone_has_no_unit) {
+TEST(UnitName, AProcessThatIsGoneHasNoUnit) {
     EXPECT_EQ(read_unit_of(0x3fffffff), "");
 }
 
-TEST(UnitName, our_own_cgroup_file_can_be_read) {
+TEST(UnitName, OurOwnCgroupFileCanBeRead) {
     // Whatever it is here (a unit or none), reading it must not fail or throw.
     EXPECT_NO_THROW((void)read_unit_of(::getpid()));
 }

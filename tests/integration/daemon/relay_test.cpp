@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 using BrokerRelay = BrokerTest;
 
-TEST_F(BrokerRelay, relays_ready_once_when_every_expected_worker_is_ready) {
+TEST_F(BrokerRelay, RelaysReadyOnceWhenEveryExpectedWorkerIsReady) {
     BrokerOptions options;
     options.args = {"--expect", "2", "--status-interval", "1ms"};
     broker_ = std::make_unique<BrokerProcess>(dir_, upstream_, options);

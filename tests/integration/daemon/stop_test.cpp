@@ -90,8 +90,7 @@ StoppingWorker start_stopping_worker(const std::string& socket_path, const std::
 
 using BrokerStop = BrokerTest;
 
-TEST_F(BrokerStop,
-       on_an_activated_socket_the_broker_exits_after_its_workers_and_leaves_nothing_queued) {
+TEST_F(BrokerStop, OnAnActivatedSocketTheBrokerExitsAfterItsWorkersAndLeavesNothingQueued) {
     const std::string path = dir_.file("activated.sock");
     const int fd = bound_socket(path);
     ASSERT_GE(fd, 0);
@@ -128,7 +127,7 @@ TEST_F(BrokerStop,
     ::close(second.done_fd);
 }
 
-TEST_F(BrokerStop, on_an_activated_socket_a_second_sigterm_ends_the_wait_for_workers) {
+TEST_F(BrokerStop, OnAnActivatedSocketASecondSIGTERMEndsTheWaitForWorkers) {
     const std::string path = dir_.file("activated.sock");
     const int fd = bound_socket(path);
     ASSERT_GE(fd, 0);
@@ -148,8 +147,7 @@ TEST_F(BrokerStop, on_an_activated_socket_a_second_sigterm_ends_the_wait_for_wor
     ::close(worker.done_fd);
 }
 
-TEST_F(BrokerStop,
-       on_an_activated_socket_a_worker_that_does_not_stop_delays_the_exit_by_the_grace_only) {
+TEST_F(BrokerStop, OnAnActivatedSocketAWorkerThatDoesNotStopDelaysTheExitByTheGraceOnly) {
     const std::string path = dir_.file("activated.sock");
     const int fd = bound_socket(path);
     ASSERT_GE(fd, 0);
@@ -172,7 +170,7 @@ TEST_F(BrokerStop,
     ::close(worker.done_fd);
 }
 
-TEST_F(BrokerStop, on_a_socket_of_its_own_the_broker_exits_at_once_whatever_its_workers_do) {
+TEST_F(BrokerStop, OnASocketOfItsOwnTheBrokerExitsAtOnceWhateverItsWorkersDo) {
     auto& broker = start_broker({"--expect", "1"});
     auto worker = start_stopping_worker(broker.socket_path(), "w1");
     ASSERT_TRUE(worker.wait_ready(5s));

@@ -28,7 +28,7 @@ using namespace std::chrono_literals;
 
 // A loop, a deadline that fails the test instead of hanging it, and the
 // Spawner's callbacks recorded.
-class SpawnerTest : public ::testing::Test {
+class TheSpawner : public ::testing::Test {
 protected:
     void SetUp() override {
         ASSERT_EQ(uv_loop_init(&loop_), 0);
@@ -105,7 +105,7 @@ protected:
     int all_exited_calls_ = 0;
 };
 
-TEST_F(SpawnerTest, EachChildGetsTheSocketItsIndexAndThePoolSize) {
+TEST_F(TheSpawner, EachChildGetsTheSocketItsIndexAndThePoolSize) {
     auto& spawner = make({"sh", "-c",
                           "echo \"$NOTIFY_SOCKET $NOTIFY_BROKER_WORKER_INDEX "
                           "$NOTIFY_BROKER_WORKERS $$\" > " +
@@ -125,7 +125,7 @@ TEST_F(SpawnerTest, EachChildGetsTheSocketItsIndexAndThePoolSize) {
     EXPECT_TRUE(spawner.children().empty());
 }
 
-TEST_F(SpawnerTest, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid) {
+TEST_F(TheSpawner, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid) {
     socket_path_ = dir_ + "/notify.sock";
     const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ASSERT_GE(fd, 0);
@@ -165,7 +165,7 @@ TEST_F(SpawnerTest, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid
     close(fd);
 }
 
-TEST_F(SpawnerTest, AWorkerWatchdogIsEnabledForTheChildItself) {
+TEST_F(TheSpawner, AWorkerWatchdogIsEnabledForTheChildItself) {
     setenv("WATCHDOG_USEC", "999", 1); // the broker's own: must not leak
     auto& spawner = make(
         {"sh", "-c", "echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_ + "/watchdog"}, 1, 3s);
@@ -176,7 +176,7 @@ TEST_F(SpawnerTest, AWorkerWatchdogIsEnabledForTheChildItself) {
     EXPECT_EQ(read_file("watchdog"), "3000000 " + pid + " " + pid + "\n");
 }
 
-TEST_F(SpawnerTest, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
+TEST_F(TheSpawner, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
     setenv("WATCHDOG_USEC", "999", 1);
     setenv("WATCHDOG_PID", "1", 1);
     setenv("LISTEN_FDS", "1", 1);
@@ -193,7 +193,7 @@ TEST_F(SpawnerTest, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
     EXPECT_EQ(read_file("env"), "[unset][unset][unset]\n");
 }
 
-TEST_F(SpawnerTest, TheFirstNonZeroExitStatusIsTheBrokers) {
+TEST_F(TheSpawner, TheFirstNonZeroExitStatusIsTheBrokers) {
     // Worker 1 fails first with 3; worker 2 fails later with 4.
     auto& spawner = make({"sh", "-c",
                           "case $NOTIFY_BROKER_WORKER_INDEX in 1) exit 3;; "
@@ -209,7 +209,7 @@ TEST_F(SpawnerTest, TheFirstNonZeroExitStatusIsTheBrokers) {
     EXPECT_EQ(spawner.exit_code(), 3);
 }
 
-TEST_F(SpawnerTest, AChildKilledByASignalCounts128PlusTheSignal) {
+TEST_F(TheSpawner, AChildKilledByASignalCounts128PlusTheSignal) {
     auto& spawner = make({"sh", "-c", "kill -KILL $$"}, 1);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
@@ -254,7 +254,7 @@ private:
     std::array<int, 2> fds_{-1, -1};
 };
 
-TEST_F(SpawnerTest, ForwardedSignalsReachEveryChild) {
+TEST_F(TheSpawner, ForwardedSignalsReachEveryChild) {
     ReadyPipe ready;
     // bash, not dash: dash cannot redirect to a descriptor above 9.
     auto& spawner = make(
@@ -272,7 +272,7 @@ TEST_F(SpawnerTest, ForwardedSignalsReachEveryChild) {
     EXPECT_FALSE(spawner.is_child(started_.at(0)));
 }
 
-TEST_F(SpawnerTest, DyingOfAForwardedSignalIsACleanExit) {
+TEST_F(TheSpawner, DyingOfAForwardedSignalIsACleanExit) {
     auto& spawner = make({"sleep", "100"}, 2);
     ASSERT_TRUE(spawner.start().ok());
     EXPECT_EQ(spawner.forward(SIGTERM), 2U);
@@ -281,7 +281,7 @@ TEST_F(SpawnerTest, DyingOfAForwardedSignalIsACleanExit) {
     EXPECT_EQ(exits_.at(started_.at(0)), 128 + SIGTERM) << "the per-child report keeps it";
 }
 
-TEST_F(SpawnerTest, ACommandThatCannotRunIsAnErrorNamingIt) {
+TEST_F(TheSpawner, ACommandThatCannotRunIsAnErrorNamingIt) {
     auto& spawner = make({"no-such-program-xyz", "--flag"}, 2);
     auto status = spawner.start();
     ASSERT_FALSE(status.ok());
@@ -289,7 +289,7 @@ TEST_F(SpawnerTest, ACommandThatCannotRunIsAnErrorNamingIt) {
     EXPECT_TRUE(started_.empty());
 }
 
-TEST_F(SpawnerTest, AnExecFailureInTheChildIsReported) {
+TEST_F(TheSpawner, AnExecFailureInTheChildIsReported) {
     // Executable, but not a format the kernel can run: execve fails in the child.
     const std::string path = dir_ + "/not-a-program";
     std::ofstream(path) << "\x7f"
@@ -301,7 +301,7 @@ TEST_F(SpawnerTest, AnExecFailureInTheChildIsReported) {
     EXPECT_EQ(status.error().message, "cannot run '" + path + "': Exec format error");
 }
 
-TEST_F(SpawnerTest, ClosingTerminatesChildrenStillRunning) {
+TEST_F(TheSpawner, ClosingTerminatesChildrenStillRunning) {
     auto& spawner = make({"sleep", "100"}, 1);
     ASSERT_TRUE(spawner.start().ok());
     const pid_t pid = started_.at(0);
