@@ -7,6 +7,7 @@
 // same under the real systemd.
 
 #include "core/state_codec.hpp"
+#include "support/activated_socket.hpp"
 #include "support/broker_test.hpp"
 #include "support/fd_store_upstream.hpp"
 #include "support/worker.hpp"
@@ -25,7 +26,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace nb::test {
@@ -46,20 +46,6 @@ expect = 1
 required = false
 match = ["gap*"]
 )";
-
-/// As systemd creates it for notify-brokerd.socket (PassCredentials=yes).
-int bound_socket(const std::string& path) {
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    const int on = 1;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
-        ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
-        return -1;
-    }
-    return fd;
-}
 
 std::optional<std::string> status_of(const std::string& datagram) {
     for (const auto& line : lines_of(datagram)) {

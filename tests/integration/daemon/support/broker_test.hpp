@@ -2,6 +2,7 @@
 // A GoogleTest fixture with a temp dir, an upstream receiver and (once the test
 // starts it) a notify-brokerd, whose log is printed when the test failed.
 
+#include "activated_socket.hpp"
 #include "broker_process.hpp"
 
 #include <gtest/gtest.h>
@@ -27,6 +28,17 @@ protected:
         BrokerOptions options;
         options.args = std::move(args);
         return start_broker(options);
+    }
+    /// The broker on a socket passed in LISTEN_FDS, as systemd starts it for
+    /// notify-brokerd.socket.
+    BrokerProcess& start_broker_on(const ActivatedSocket& socket, BrokerOptions options) {
+        options.listen_fd = socket.fd();
+        return start_broker(options);
+    }
+    BrokerProcess& start_broker_on(const ActivatedSocket& socket, std::vector<std::string> args) {
+        BrokerOptions options;
+        options.args = std::move(args);
+        return start_broker_on(socket, std::move(options));
     }
 
     /// Reads what the broker has already sent (after a barrier, everything it
