@@ -6,6 +6,8 @@
 // closed), so a test can pass them to the next broker as systemd would.
 // The real thing is tested end to end (tests/e2e/broker_restart_test.sh).
 
+#include "upstream_receiver.hpp"
+
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -29,7 +31,7 @@ public:
     FdStoreUpstream(const FdStoreUpstream&) = delete;
     FdStoreUpstream& operator=(const FdStoreUpstream&) = delete;
 
-    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    [[nodiscard]] const std::string& path() const noexcept { return socket_.path(); }
 
     /// The next datagram (its fds applied to the store), or nothing on timeout.
     std::optional<std::string> next(std::chrono::milliseconds timeout);
@@ -43,17 +45,17 @@ public:
     /// The socket as "notify" followed by the store's entries, for
     /// BrokerOptions::named_listen_fds (the fds stay owned here).
     [[nodiscard]] std::vector<std::pair<std::string, int>> listen_fds(int socket_fd) const;
-    [[nodiscard]] const std::vector<std::string>& history() const noexcept { return history_; }
+    [[nodiscard]] const std::vector<std::string>& history() const noexcept {
+        return socket_.history();
+    }
 
 private:
     void apply(const std::string& datagram, std::vector<int> fds);
 
-    std::string path_;
+    UpstreamReceiver socket_;
     std::size_t capacity_;
-    int fd_ = -1;
     // Newest first, as systemd 252 prepends to its fd store list.
     std::deque<Entry> store_;
-    std::vector<std::string> history_;
 };
 
 } // namespace nb::test

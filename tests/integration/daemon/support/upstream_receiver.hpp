@@ -11,6 +11,12 @@
 
 namespace nb::test {
 
+/// One datagram and the fds that came with it (SCM_RIGHTS, close-on-exec).
+struct ReceivedDatagram {
+    std::string text;
+    std::vector<int> fds; ///< owned by whoever received them
+};
+
 class UpstreamReceiver {
 public:
     /// Binds an AF_UNIX datagram socket at path. Throws std::runtime_error.
@@ -23,6 +29,8 @@ public:
 
     /// The next datagram, or nothing if none arrives within timeout.
     std::optional<std::string> next(std::chrono::milliseconds timeout);
+    /// next() with the fds the datagram carried, which the caller then owns.
+    std::optional<ReceivedDatagram> receive(std::chrono::milliseconds timeout);
 
     /// Reads until a datagram satisfies match (returned) or timeout passes
     /// (nothing). Every datagram read is kept in history().
@@ -45,6 +53,12 @@ private:
     std::vector<std::string> history_;
 };
 
+/// Calls next (with the time left) until a datagram satisfies match (returned)
+/// or timeout passes (nothing).
+std::optional<std::string>
+wait_for_datagram(const std::function<std::optional<std::string>(std::chrono::milliseconds)>& next,
+                  const std::function<bool(const std::string&)>& match,
+                  std::chrono::milliseconds timeout);
 /// The lines of one datagram.
 std::vector<std::string> lines_of(const std::string& datagram);
 /// True if datagram has exactly the line `line`.
