@@ -1,13 +1,15 @@
 // The Spawner on a real libuv loop with real children (sh, python3-systemd).
 #include "spawn/spawner.hpp"
 
+#include <nb/test/datagram_receiver.hpp>
+#include <nb/test/temp_dir.hpp>
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -15,9 +17,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,12 +30,7 @@ using namespace std::chrono_literals;
 // Spawner's callbacks recorded.
 class TheSpawner : public ::testing::Test {
 protected:
-    void SetUp() override {
-        ASSERT_EQ(uv_loop_init(&loop_), 0);
-        char dir[] = "/tmp/nb-spawn-test-XXXXXX";
-        ASSERT_NE(mkdtemp(dir), nullptr);
-        dir_ = dir;
-    }
+    void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
 
     void TearDown() override {
         if (spawner_)
@@ -43,7 +38,6 @@ protected:
         spawner_.reset();
         uv_run(&loop_, UV_RUN_DEFAULT); // let the close callbacks run
         EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
-        std::system(("rm -rf " + dir_).c_str());
     }
 
     Spawner& make(std::vector<std::string> command, unsigned copies,
@@ -89,14 +83,14 @@ protected:
     }
 
     std::string read_file(const std::string& name) {
-        std::ifstream in(dir_ + "/" + name);
+        std::ifstream in(dir_.file(name));
         std::stringstream text;
         text << in.rdbuf();
         return text.str();
     }
 
     uv_loop_t loop_{};
-    std::string dir_;
+    test::TempDir dir_;
     std::string socket_path_ = "/run/test/notify.sock";
     std::unique_ptr<Spawner> spawner_;
     std::map<unsigned, pid_t> started_;
@@ -109,7 +103,7 @@ TEST_F(TheSpawner, EachChildGetsTheSocketItsIndexAndThePoolSize) {
     auto& spawner = make({"sh", "-c",
                           "echo \"$NOTIFY_SOCKET $NOTIFY_BROKER_WORKER_INDEX "
                           "$NOTIFY_BROKER_WORKERS $$\" > " +
-                              dir_ + "/out.$NOTIFY_BROKER_WORKER_INDEX"},
+                              dir_.file("out.$NOTIFY_BROKER_WORKER_INDEX")},
                          3);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
@@ -126,49 +120,27 @@ TEST_F(TheSpawner, EachChildGetsTheSocketItsIndexAndThePoolSize) {
 }
 
 TEST_F(TheSpawner, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid) {
-    socket_path_ = dir_ + "/notify.sock";
-    const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path_.c_str());
-    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    const int on = 1;
-    ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
-
+    test::DatagramReceiver receiver(dir_.file("notify.sock"));
+    socket_path_ = receiver.address();
     auto& spawner = make({"/usr/bin/python3", "-c",
                           "import os; from systemd import daemon; "
                           "daemon.notify('READY=1\\nX_WORKER=py-' + "
                           "os.environ['NOTIFY_BROKER_WORKER_INDEX'])"},
                          1);
     ASSERT_TRUE(spawner.start().ok());
-    pollfd waiting{fd, POLLIN, 0};
-    ASSERT_EQ(poll(&waiting, 1, 10'000), 1) << "no datagram from the child";
-    std::array<char, 4096> payload{};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(ucred))> control{};
-    iovec io{payload.data(), payload.size()};
-    msghdr message{};
-    message.msg_iov = &io;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    const ssize_t got = recvmsg(fd, &message, 0);
-    ASSERT_GT(got, 0);
-    EXPECT_EQ(std::string(payload.data(), static_cast<std::size_t>(got)), "READY=1\nX_WORKER=py-0");
-    const cmsghdr* header = CMSG_FIRSTHDR(&message);
-    ASSERT_NE(header, nullptr);
-    ucred credentials{};
-    std::memcpy(&credentials, CMSG_DATA(header), sizeof credentials);
-    EXPECT_EQ(credentials.pid, started_.at(0));
+    const auto datagram = receiver.receive(10s);
+    ASSERT_TRUE(datagram.has_value()) << "no datagram from the child";
+    EXPECT_EQ(datagram->data, "READY=1\nX_WORKER=py-0");
+    ASSERT_TRUE(datagram->credentials.has_value());
+    EXPECT_EQ(datagram->credentials->pid, started_.at(0));
     ASSERT_TRUE(run_until_all_exited());
     EXPECT_EQ(*all_exited_code_, 0);
-    close(fd);
 }
 
 TEST_F(TheSpawner, AWorkerWatchdogIsEnabledForTheChildItself) {
     setenv("WATCHDOG_USEC", "999", 1); // the broker's own: must not leak
     auto& spawner = make(
-        {"sh", "-c", "echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_ + "/watchdog"}, 1, 3s);
+        {"sh", "-c", "echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_.file("watchdog")}, 1, 3s);
     ASSERT_TRUE(spawner.start().ok());
     unsetenv("WATCHDOG_USEC");
     ASSERT_TRUE(run_until_all_exited());
@@ -183,7 +155,7 @@ TEST_F(TheSpawner, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
     auto& spawner = make({"sh", "-c",
                           "echo \"[${WATCHDOG_USEC-unset}][${WATCHDOG_PID-unset}]"
                           "[${LISTEN_FDS-unset}]\" > " +
-                              dir_ + "/env"},
+                              dir_.file("env")},
                          1);
     ASSERT_TRUE(spawner.start().ok());
     unsetenv("WATCHDOG_USEC");
@@ -291,7 +263,7 @@ TEST_F(TheSpawner, ACommandThatCannotRunIsAnErrorNamingIt) {
 
 TEST_F(TheSpawner, AnExecFailureInTheChildIsReported) {
     // Executable, but not a format the kernel can run: execve fails in the child.
-    const std::string path = dir_ + "/not-a-program";
+    const std::string path = dir_.file("not-a-program");
     std::ofstream(path) << "\x7f"
                            "ELF garbage";
     chmod(path.c_str(), 0755);
