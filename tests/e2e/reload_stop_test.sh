@@ -6,14 +6,11 @@
 # its workers stop with it and neither comes back (no socket activation by the
 # workers' own STOPPING=1).
 set -euo pipefail
-here=$(dirname "${BASH_SOURCE[0]}")
-source "$here/lib/sandbox.sh"
-source "$here/lib/broker.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 nb_prepare_pool 2 "--start-delay 0.2 --ping 1"
 nb_pool_config 2 </dev/null
-sb_start
-nb_install
+nb_boot
 
 sb_systemctl start notify-brokerd.service
 sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 2

@@ -3,17 +3,19 @@
 # build tree by units/CMakeLists.txt, so the very text we install) booted in
 # the sandbox of sandbox.sh, with a test config.
 #
-#   source lib/sandbox.sh; source lib/broker.sh
+#   source lib/broker.sh                # (it sources sandbox.sh)
 #   nb_prepare_units                    # units + e2e drop-ins into $SB_UNITS
 #   nb_enable_workers 4                 # example-worker@1..4 wanted by the broker
 #   nb_config <<'EOF' ... EOF           # the broker's TOML
 # or, for the usual pool scenario (the same, shorter):
 #   nb_prepare_pool 4 "--ping 1"        # units, workers 1..4 and their arguments
 #   nb_pool_config 4 <<'EOF' ... EOF    # debug, no bus, group "web" of 4, then stdin
-#   sb_start; nb_install                # users, runtime folder, config inside
+#   nb_boot                             # sb_start; users, runtime folder, config inside
 #   sb_systemctl start notify-brokerd.service
 #
 # Needs NB_BROKERD (the built daemon) and NB_UNITS_BUILD_DIR (set by ctest).
+
+[[ $(type -t sb_start) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 
 NB_CONFIG_TEXT=
 
@@ -122,6 +124,24 @@ nb_install() {
     sb_in mkdir -p "${config%/*}"
     printf '%s\n' "$NB_CONFIG_TEXT" | sb_in tee "$config" >/dev/null
     sb_in chmod 0644 "$config"
+}
+
+# Boots the sandbox (sb_start), then nb_install.
+nb_boot() {
+    sb_start
+    nb_install
+}
+
+# `systemctl start notify-brokerd.service`, which returns once the broker sent
+# READY=1, and fails unless that took at least MIN ms: the broker waited.
+#   nb_start_taking_at_least 1400 "before the workers could be ready"
+nb_start_taking_at_least() {
+    local min=$1 otherwise=$2 t0 took
+    t0=$(sb_now)
+    sb_systemctl start notify-brokerd.service
+    took=$(nb_ms_since "$t0")
+    sb_log "systemctl start notify-brokerd.service returned after $took ms"
+    ((took >= min)) || sb_fail "systemctl start returned after $took ms, $otherwise"
 }
 
 # The journal of the broker (for the test log).
