@@ -15,6 +15,7 @@
 #
 # Needs NB_BROKERD (the built daemon) and NB_UNITS_BUILD_DIR (set by ctest).
 
+# shellcheck source-path=SCRIPTDIR source=sandbox.sh
 [[ $(type -t sb_start) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 
 NB_CONFIG_TEXT=
