@@ -32,8 +32,7 @@ TEST_F(SocketActivation, TheBrokerListensOnThePassedSocket) {
 
     // An activated broker waits for live workers when stopping (their last words
     // must not re-activate it): let the pool go first, as systemctl stop would.
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_TRUE(std::filesystem::exists(path)) << "the socket unit's path was removed";
 }
@@ -56,8 +55,7 @@ TEST_F(SocketActivation, WithoutNotifySocketTheBrokerLogsWhatItWouldHaveSent) {
     EXPECT_NE(log.find("<6>upstream (no NOTIFY_SOCKET): READY=1 | STATUS=1/1 workers ready"),
               std::string::npos)
         << log;
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_FALSE(upstream_.next(0ms)) << "sent to a socket it was never given";
 }

@@ -103,8 +103,7 @@ TEST_F(Attribution, AWorkerIsNamedAfterItsUnitAndThePolicyGoesByUnit) {
 
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_NE(broker.log().find("unauthorised=1"), std::string::npos) << broker.log();
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
 }
 
 } // namespace

@@ -54,16 +54,14 @@ TEST_F(ThirdPartyClients, LibsystemdSdNotifyMakesAWorkerReady) {
     auto& broker = start_broker({"--expect", "1"});
     auto worker = libsystemd_worker(broker.socket_path(), "READY=1\nSTATUS=serving");
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
 }
 
 TEST_F(ThirdPartyClients, PythonSystemdDaemonNotifyMakesAWorkerReady) {
     auto& broker = start_broker({"--expect", "1"});
     auto worker = python_worker(broker.socket_path(), "READY=1");
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 10s));
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
 }
 
 TEST_F(ThirdPartyClients, ThreeDifferentClientsMakeOnePoolReadyExactlyOnce) {
@@ -87,10 +85,7 @@ TEST_F(ThirdPartyClients, ThreeDifferentClientsMakeOnePoolReadyExactlyOnce) {
     EXPECT_EQ(broker.terminate(), 0);
     ASSERT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
     EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
-    from_libsystemd.close_stdin();
-    from_python.close_stdin();
-    EXPECT_EQ(from_libsystemd.wait_exit_code(5s), 0);
-    EXPECT_EQ(from_python.wait_exit_code(5s), 0);
+    expect_clean_exits(from_libsystemd, from_python);
 }
 
 } // namespace

@@ -385,8 +385,7 @@ TEST_F(BrokerRestart, TheStoreFollowsThePoolPidfdsOfDepartedWorkersAreRemoved) {
     // One or two state slots, never more: the older is removed before each save.
     EXPECT_GE(store_.count_named("nb-state."), 1U);
     EXPECT_LE(store_.count_named("nb-state."), 2U);
-    two.close_stdin();
-    EXPECT_EQ(two.wait_exit_code(5s), 0);
+    expect_clean_exits(two);
     EXPECT_EQ(first_->terminate(), 0);
 }
 

@@ -7,10 +7,22 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <iostream>
 #include <memory>
 
 namespace nb::test {
+
+/// Lets each worker (a Worker or a ChildProcess) finish by closing its stdin,
+/// then expects each to exit 0 within 5 s.
+template <typename... Workers>
+void expect_clean_exits(Workers&... workers) {
+    (workers.close_stdin(), ...);
+    const auto expect_exit_zero = [](auto& worker) {
+        EXPECT_EQ(worker.wait_exit_code(std::chrono::seconds(5)), 0) << "worker " << worker.pid();
+    };
+    (expect_exit_zero(workers), ...);
+}
 
 class BrokerTest : public ::testing::Test {
 protected:
