@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -61,6 +62,12 @@ protected:
         return *spawner_;
     }
 
+    /// make() for copies of `sh -c script`.
+    Spawner& make_shell(std::string script, unsigned copies,
+                        std::chrono::microseconds watchdog = 0us) {
+        return make({"sh", "-c", std::move(script)}, copies, watchdog);
+    }
+
     /// Runs the loop until on_all_exited; false after `limit`.
     bool run_until_all_exited(std::chrono::milliseconds limit = 10s) {
         uv_timer_t timer{};
@@ -100,11 +107,10 @@ protected:
 };
 
 TEST_F(TheSpawner, EachChildGetsTheSocketItsIndexAndThePoolSize) {
-    auto& spawner = make({"sh", "-c",
-                          "echo \"$NOTIFY_SOCKET $NOTIFY_BROKER_WORKER_INDEX "
-                          "$NOTIFY_BROKER_WORKERS $$\" > " +
-                              dir_.file("out.$NOTIFY_BROKER_WORKER_INDEX")},
-                         3);
+    auto& spawner = make_shell("echo \"$NOTIFY_SOCKET $NOTIFY_BROKER_WORKER_INDEX "
+                               "$NOTIFY_BROKER_WORKERS $$\" > " +
+                                   dir_.file("out.$NOTIFY_BROKER_WORKER_INDEX"),
+                               3);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
     ASSERT_EQ(started_.size(), 3U);
@@ -139,8 +145,8 @@ TEST_F(TheSpawner, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid)
 
 TEST_F(TheSpawner, AWorkerWatchdogIsEnabledForTheChildItself) {
     setenv("WATCHDOG_USEC", "999", 1); // the broker's own: must not leak
-    auto& spawner = make(
-        {"sh", "-c", "echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_.file("watchdog")}, 1, 3s);
+    auto& spawner =
+        make_shell("echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_.file("watchdog"), 1, 3s);
     ASSERT_TRUE(spawner.start().ok());
     unsetenv("WATCHDOG_USEC");
     ASSERT_TRUE(run_until_all_exited());
@@ -152,11 +158,10 @@ TEST_F(TheSpawner, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
     setenv("WATCHDOG_USEC", "999", 1);
     setenv("WATCHDOG_PID", "1", 1);
     setenv("LISTEN_FDS", "1", 1);
-    auto& spawner = make({"sh", "-c",
-                          "echo \"[${WATCHDOG_USEC-unset}][${WATCHDOG_PID-unset}]"
-                          "[${LISTEN_FDS-unset}]\" > " +
-                              dir_.file("env")},
-                         1);
+    auto& spawner = make_shell("echo \"[${WATCHDOG_USEC-unset}][${WATCHDOG_PID-unset}]"
+                               "[${LISTEN_FDS-unset}]\" > " +
+                                   dir_.file("env"),
+                               1);
     ASSERT_TRUE(spawner.start().ok());
     unsetenv("WATCHDOG_USEC");
     unsetenv("WATCHDOG_PID");
@@ -167,10 +172,9 @@ TEST_F(TheSpawner, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
 
 TEST_F(TheSpawner, TheFirstNonZeroExitStatusIsTheBrokers) {
     // Worker 1 fails first with 3; worker 2 fails later with 4.
-    auto& spawner = make({"sh", "-c",
-                          "case $NOTIFY_BROKER_WORKER_INDEX in 1) exit 3;; "
-                          "2) sleep 0.3; exit 4;; *) exit 0;; esac"},
-                         3);
+    auto& spawner = make_shell("case $NOTIFY_BROKER_WORKER_INDEX in 1) exit 3;; "
+                               "2) sleep 0.3; exit 4;; *) exit 0;; esac",
+                               3);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
     EXPECT_EQ(*all_exited_code_, 3);
@@ -182,7 +186,7 @@ TEST_F(TheSpawner, TheFirstNonZeroExitStatusIsTheBrokers) {
 }
 
 TEST_F(TheSpawner, AChildKilledByASignalCounts128PlusTheSignal) {
-    auto& spawner = make({"sh", "-c", "kill -KILL $$"}, 1);
+    auto& spawner = make_shell("kill -KILL $$", 1);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
     EXPECT_EQ(*all_exited_code_, 128 + SIGKILL);
