@@ -22,7 +22,7 @@ std::optional<std::string> value_of(const std::string& datagram, const std::stri
 } // namespace
 
 FdStoreUpstream::FdStoreUpstream(std::string path, std::size_t capacity)
-    : socket_(std::move(path))
+    : UpstreamReceiver(std::move(path))
     , capacity_(capacity) {}
 
 FdStoreUpstream::~FdStoreUpstream() {
@@ -32,7 +32,7 @@ FdStoreUpstream::~FdStoreUpstream() {
 }
 
 std::optional<std::string> FdStoreUpstream::next(std::chrono::milliseconds timeout) {
-    auto datagram = socket_.receive(timeout);
+    auto datagram = receive(timeout);
     if (!datagram) {
         return std::nullopt;
     }
@@ -61,13 +61,6 @@ void FdStoreUpstream::apply(const std::string& datagram, std::vector<int> fds) {
             return false;
         });
     }
-}
-
-std::optional<std::string>
-FdStoreUpstream::wait_for(const std::function<bool(const std::string&)>& match,
-                          std::chrono::milliseconds timeout) {
-    return wait_for_datagram([this](std::chrono::milliseconds left) { return next(left); }, match,
-                             timeout);
 }
 
 std::size_t FdStoreUpstream::count_named(const std::string& prefix) const {

@@ -91,8 +91,21 @@ std::optional<ReceivedDatagram> UpstreamReceiver::receive(std::chrono::milliseco
 std::optional<std::string>
 UpstreamReceiver::wait_for(const std::function<bool(const std::string&)>& match,
                            std::chrono::milliseconds timeout) {
-    return wait_for_datagram([this](std::chrono::milliseconds left) { return next(left); }, match,
-                             timeout);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() < 0) {
+            return std::nullopt;
+        }
+        auto datagram = next(left);
+        if (!datagram) {
+            return std::nullopt;
+        }
+        if (match(*datagram)) {
+            return datagram;
+        }
+    }
 }
 
 std::optional<std::string> UpstreamReceiver::wait_for_line(const std::string& line,
@@ -119,27 +132,6 @@ std::size_t UpstreamReceiver::count_prefix(const std::string& prefix) const {
         }
     }
     return count;
-}
-
-std::optional<std::string>
-wait_for_datagram(const std::function<std::optional<std::string>(std::chrono::milliseconds)>& next,
-                  const std::function<bool(const std::string&)>& match,
-                  std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() < 0) {
-            return std::nullopt;
-        }
-        auto datagram = next(left);
-        if (!datagram) {
-            return std::nullopt;
-        }
-        if (match(*datagram)) {
-            return datagram;
-        }
-    }
 }
 
 std::vector<std::string> lines_of(const std::string& datagram) {

@@ -21,14 +21,14 @@ class UpstreamReceiver {
 public:
     /// Binds an AF_UNIX datagram socket at path. Throws std::runtime_error.
     explicit UpstreamReceiver(std::string path);
-    ~UpstreamReceiver();
+    virtual ~UpstreamReceiver();
     UpstreamReceiver(const UpstreamReceiver&) = delete;
     UpstreamReceiver& operator=(const UpstreamReceiver&) = delete;
 
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
     /// The next datagram, or nothing if none arrives within timeout.
-    std::optional<std::string> next(std::chrono::milliseconds timeout);
+    virtual std::optional<std::string> next(std::chrono::milliseconds timeout);
     /// next() with the fds the datagram carried, which the caller then owns.
     std::optional<ReceivedDatagram> receive(std::chrono::milliseconds timeout);
 
@@ -53,12 +53,6 @@ private:
     std::vector<std::string> history_;
 };
 
-/// Calls next (with the time left) until a datagram satisfies match (returned)
-/// or timeout passes (nothing).
-std::optional<std::string>
-wait_for_datagram(const std::function<std::optional<std::string>(std::chrono::milliseconds)>& next,
-                  const std::function<bool(const std::string&)>& match,
-                  std::chrono::milliseconds timeout);
 /// The lines of one datagram.
 std::vector<std::string> lines_of(const std::string& datagram);
 /// True if datagram has exactly the line `line`.
