@@ -7,7 +7,6 @@
 # not restarted: they are not PartOf= the broker here).
 set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
-source "$here/lib/sandbox.sh"
 source "$here/lib/broker.sh"
 
 nb_prepare_units
@@ -42,8 +41,7 @@ required = false
 match = ["gap-*"]
 TOML
 export NB_E2E_EXTRA_PATHS="${NB_E2E_EXTRA_PATHS:-} $here/lib"
-sb_start
-nb_install
+nb_boot
 # While no broker reads it, the socket queues at most net.unix.max_dgram_qlen
 # datagrams, then senders block (or get EAGAIN if non-blocking). A fresh
 # network namespace starts at the kernel's 10; hosts run with 512 (this

@@ -6,26 +6,11 @@
 # its workers stop with it and neither comes back (no socket activation by the
 # workers' own STOPPING=1).
 set -euo pipefail
-here=$(dirname "${BASH_SOURCE[0]}")
-source "$here/lib/sandbox.sh"
-source "$here/lib/broker.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-nb_prepare_units
-nb_enable_workers 2
-nb_worker_args "--start-delay 0.2 --ping 1"
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "none"
-[[group]]
-name = "web"
-expect = 2
-match = ["web-*"]
-TOML
-sb_start
-nb_install
+nb_prepare_pool 2 "--start-delay 0.2 --ping 1"
+nb_pool_config 2 </dev/null
+nb_boot
 
 sb_systemctl start notify-brokerd.service
 sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 2

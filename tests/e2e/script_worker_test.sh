@@ -10,9 +10,7 @@
 # watchdog fed (it pings only while every required worker is alive), and the
 # worker is gone only when its unit stops.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$here/lib/sandbox.sh"
-source "$here/lib/broker.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 [[ -n ${NB_CLI:-} && -x ${NB_CLI:-} ]] || sb_fail "NB_CLI is not the built notify-broker ('${NB_CLI:-}')"
 
@@ -43,12 +41,7 @@ nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
 [Service]
 WatchdogSec=2s
 UNIT
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "none"
+nb_test_config <<'TOML'
 [[group]]
 name = "scripts"
 expect = 2
@@ -56,8 +49,7 @@ match = ["script-*.service"]
 [[allow]]
 unit = "script-*.service"
 TOML
-sb_start
-nb_install
+nb_boot
 
 # --no-block: while the bug stands the broker would never be ready, and
 # `systemctl start` would wait for TimeoutStartSec=.

@@ -5,9 +5,7 @@
 # on the system bus the shipped config names. Every example shows up ready in
 # `notify-broker workers`, and the broker refused nobody.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$here/lib/sandbox.sh"
-source "$here/lib/broker.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 [[ -n ${NB_CLI:-} && -x ${NB_CLI:-} ]] || sb_fail "NB_CLI is not the built notify-broker ('${NB_CLI:-}')"
 shipped=${NB_SOURCE_DIR:?}/units/notify-brokerd.toml
@@ -17,8 +15,7 @@ nb_system_bus
 nb_enable_workers 4
 nb_enable_unit example-sandboxed-helper.service
 nb_config <"$shipped"
-sb_start
-nb_install
+nb_boot
 nb_start_system_bus
 
 sb_systemctl start notify-brokerd.service

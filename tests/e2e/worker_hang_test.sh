@@ -5,32 +5,16 @@
 # The workers are PartOf= the broker, so they restart with it, and the pool
 # comes back to 4/4.
 set -euo pipefail
-here=$(dirname "${BASH_SOURCE[0]}")
-source "$here/lib/sandbox.sh"
-source "$here/lib/broker.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-nb_prepare_units
-nb_enable_workers 4
-nb_worker_args "--start-delay 0.2 --ping 0.3"
+nb_prepare_pool 4 "--start-delay 0.2 --ping 0.3"
 # Shorter than the shipped 30 s so the test is quick; the policy is the unit's.
 nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
 [Service]
 WatchdogSec=3s
 UNIT
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "none"
-[[group]]
-name = "web"
-expect = 4
-match = ["web-*"]
-watchdog = "1500ms"
-TOML
-sb_start
-nb_install
+nb_pool_config 4 <<<'watchdog = "1500ms"'
+nb_boot
 
 sb_systemctl start notify-brokerd.service
 sb_expect_prop_matches notify-brokerd.service StatusText '^4/4 workers ready' 2

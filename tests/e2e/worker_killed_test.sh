@@ -3,28 +3,12 @@
 # broker says 3/4, and when systemd has restarted the worker it is back to 4/4.
 # The broker itself stays active all along.
 set -euo pipefail
-here=$(dirname "${BASH_SOURCE[0]}")
-source "$here/lib/sandbox.sh"
-source "$here/lib/broker.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-nb_prepare_units
-nb_enable_workers 4
 # A restarted worker takes 1.5 s to be ready again: the 3/4 state is visible.
-nb_worker_args "--start-delay 1.5 --ping 1"
-nb_config <<'TOML'
-[broker]
-log_level = "debug"
-status_interval = "100ms"
-[dbus]
-bus = "none"
-[[group]]
-name = "web"
-expect = 4
-match = ["web-*"]
-watchdog = "5s"
-TOML
-sb_start
-nb_install
+nb_prepare_pool 4 "--start-delay 1.5 --ping 1"
+nb_pool_config 4 <<<'watchdog = "5s"'
+nb_boot
 
 sb_systemctl start notify-brokerd.service
 sb_expect_prop_matches notify-brokerd.service StatusText '^4/4 workers ready' 2

@@ -3,14 +3,20 @@
 # build tree by units/CMakeLists.txt, so the very text we install) booted in
 # the sandbox of sandbox.sh, with a test config.
 #
-#   source lib/sandbox.sh; source lib/broker.sh
+#   source lib/broker.sh                # (it sources sandbox.sh)
 #   nb_prepare_units                    # units + e2e drop-ins into $SB_UNITS
 #   nb_enable_workers 4                 # example-worker@1..4 wanted by the broker
 #   nb_config <<'EOF' ... EOF           # the broker's TOML
-#   sb_start; nb_install                # users, runtime folder, config inside
+# or, for the usual pool scenario (the same, shorter):
+#   nb_prepare_pool 4 "--ping 1"        # units, workers 1..4 and their arguments
+#   nb_pool_config 4 <<'EOF' ... EOF    # debug, no bus, group "web" of 4, then stdin
+#   nb_boot                             # sb_start; users, runtime folder, config inside
 #   sb_systemctl start notify-brokerd.service
 #
 # Needs NB_BROKERD (the built daemon) and NB_UNITS_BUILD_DIR (set by ctest).
+
+# shellcheck source-path=SCRIPTDIR source=sandbox.sh
+[[ $(type -t sb_start) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 
 NB_CONFIG_TEXT=
 
@@ -76,6 +82,35 @@ nb_config() {
         sb_fail "the test's broker config is invalid"
 }
 
+# The opening of a pool scenario: the units, and N example workers wanted by
+# the broker, running with these arguments.
+#   nb_prepare_pool 4 "--start-delay 1.5 --ping 1"
+nb_prepare_pool() {
+    nb_prepare_units
+    nb_enable_workers "$1"
+    nb_worker_args "$2"
+}
+
+# nb_config with the scenarios' [broker] and [dbus] tables first (debug log,
+# STATUS at most every 100 ms, the given bus, default none); stdin goes on.
+#   nb_test_config [BUS] <<'EOF' ... EOF
+nb_test_config() {
+    nb_config < <(
+        printf '[broker]\nlog_level = "debug"\nstatus_interval = "100ms"\n[dbus]\nbus = "%s"\n' "${1:-none}"
+        cat
+    )
+}
+
+# nb_test_config with a group "web" of EXPECT example workers first; stdin goes
+# on (more keys of that group, more tables).
+#   nb_pool_config EXPECT [BUS] <<'EOF' ... EOF
+nb_pool_config() {
+    nb_test_config "${2:-none}" < <(
+        printf '[[group]]\nname = "web"\nexpect = %s\nmatch = ["web-*"]\n' "$1"
+        cat
+    )
+}
+
 # Inside the booted sandbox (its overlay, never the host): the broker's user
 # and runtime folder from our sysusers.d/tmpfiles.d snippets, and the config
 # at the path the unit's ExecStart names.
@@ -90,6 +125,24 @@ nb_install() {
     sb_in mkdir -p "${config%/*}"
     printf '%s\n' "$NB_CONFIG_TEXT" | sb_in tee "$config" >/dev/null
     sb_in chmod 0644 "$config"
+}
+
+# Boots the sandbox (sb_start), then nb_install.
+nb_boot() {
+    sb_start
+    nb_install
+}
+
+# `systemctl start notify-brokerd.service`, which returns once the broker sent
+# READY=1, and fails unless that took at least MIN ms: the broker waited.
+#   nb_start_taking_at_least 1400 "before the workers could be ready"
+nb_start_taking_at_least() {
+    local min=$1 otherwise=$2 t0 took
+    t0=$(sb_now)
+    sb_systemctl start notify-brokerd.service
+    took=$(nb_ms_since "$t0")
+    sb_log "systemctl start notify-brokerd.service returned after $took ms"
+    ((took >= min)) || sb_fail "systemctl start returned after $took ms, $otherwise"
 }
 
 # The journal of the broker (for the test log).

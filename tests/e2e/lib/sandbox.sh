@@ -327,19 +327,21 @@ sb_wait_until() {
 sb__prop_is() { [[ $(sb_prop "$1" "$2") == "$3" ]]; }
 sb__prop_matches() { [[ $(sb_prop "$1" "$2") =~ $3 ]]; }
 
+# Runs CHECK ARGS... until it succeeds or SECONDS have passed (0: once).
+sb__poll() {
+    local seconds=$1 deadline
+    shift
+    deadline=$(($(sb_now) + seconds * 1000000))
+    until "$@"; do
+        (($(sb_now) < deadline)) || return 0
+        sleep 0.02
+    done
+}
+
 # Waits (up to $4 seconds, default 0 = check once) until UNIT's PROP equals VALUE.
 sb_expect_prop() {
-    local unit=$1 prop=$2 want=$3 seconds=${4:-0}
-    if ! sb__prop_is "$unit" "$prop" "$want"; then
-        if ((seconds > 0)); then
-            local deadline=$(($(sb_now) + seconds * 1000000))
-            while ! sb__prop_is "$unit" "$prop" "$want"; do
-                (($(sb_now) < deadline)) || break
-                sleep 0.02
-            done
-        fi
-    fi
-    local got
+    local unit=$1 prop=$2 want=$3 seconds=${4:-0} got
+    sb__poll "$seconds" sb__prop_is "$unit" "$prop" "$want"
     got=$(sb_prop "$unit" "$prop")
     [[ $got == "$want" ]] || sb_fail "$unit $prop: expected '$want', got '$got'"
     sb_log "ok: $unit $prop=$got"
@@ -347,13 +349,8 @@ sb_expect_prop() {
 
 # Like sb_expect_prop with a bash regular expression.
 sb_expect_prop_matches() {
-    local unit=$1 prop=$2 re=$3 seconds=${4:-0}
-    local deadline=$(($(sb_now) + seconds * 1000000))
-    while ! sb__prop_matches "$unit" "$prop" "$re"; do
-        (($(sb_now) < deadline)) || break
-        sleep 0.02
-    done
-    local got
+    local unit=$1 prop=$2 re=$3 seconds=${4:-0} got
+    sb__poll "$seconds" sb__prop_matches "$unit" "$prop" "$re"
     got=$(sb_prop "$unit" "$prop")
     [[ $got =~ $re ]] || sb_fail "$unit $prop: expected /$re/, got '$got'"
     sb_log "ok: $unit $prop=$got"

@@ -33,7 +33,7 @@ std::size_t open_fd_count() {
                       std::filesystem::directory_iterator{}));
 }
 
-class NotifierTest : public ::testing::Test {
+class ANotifier : public ::testing::Test {
 protected:
     test::TempDir dir;
     DatagramReceiver receiver{(dir / "notify.sock").string()};
@@ -46,12 +46,12 @@ protected:
     }
 };
 
-TEST_F(NotifierTest, SendsTheStateAsExactlyTheGivenBytes) {
+TEST_F(ANotifier, SendsTheStateAsExactlyTheGivenBytes) {
     ASSERT_TRUE(notifier.notify("READY=1\nSTATUS=up and running"));
     EXPECT_EQ(receive_data(), "READY=1\nSTATUS=up and running");
 }
 
-TEST_F(NotifierTest, TheKernelAttachesOurOwnCredentials) {
+TEST_F(ANotifier, TheKernelAttachesOurOwnCredentials) {
     ASSERT_TRUE(notifier.ready());
     const auto datagram = receiver.receive(5s);
     ASSERT_TRUE(datagram && datagram->credentials);
@@ -61,7 +61,7 @@ TEST_F(NotifierTest, TheKernelAttachesOurOwnCredentials) {
     EXPECT_TRUE(datagram->fds.empty());
 }
 
-TEST_F(NotifierTest, PassesDescriptorsThatReferToTheSameOpenFiles) {
+TEST_F(ANotifier, PassesDescriptorsThatReferToTheSameOpenFiles) {
     int ends[2];
     ASSERT_EQ(pipe2(ends, O_CLOEXEC), 0);
     const test::Fd read_end(ends[0]);
@@ -78,7 +78,7 @@ TEST_F(NotifierTest, PassesDescriptorsThatReferToTheSameOpenFiles) {
     EXPECT_EQ(byte, 'x');
 }
 
-TEST_F(NotifierTest, RefusesMoreDescriptorsThanTheKernelPasses) {
+TEST_F(ANotifier, RefusesMoreDescriptorsThanTheKernelPasses) {
     const std::vector<int> fds(max_fds_per_message + 1, STDIN_FILENO);
     const auto result = notifier.notify("FDSTORE=1", fds);
     EXPECT_EQ(result.status, SendResult::Status::failed);
@@ -95,7 +95,7 @@ TEST(NotifierAbstract, SendsToAnAbstractSocket) {
     EXPECT_EQ(datagram->data, "X_ABSTRACT=1");
 }
 
-TEST_F(NotifierTest, NotifyAsSendsThePidsCredentialsWhenPrivileged) {
+TEST_F(ANotifier, NotifyAsSendsThePidsCredentialsWhenPrivileged) {
     if (geteuid() != 0) {
         GTEST_SKIP() << "faking SCM_CREDENTIALS needs CAP_SYS_ADMIN";
     }
@@ -111,7 +111,7 @@ TEST_F(NotifierTest, NotifyAsSendsThePidsCredentialsWhenPrivileged) {
     EXPECT_EQ(datagram->fds.size(), 1U);
 }
 
-TEST_F(NotifierTest, NotifyAsFallsBackToOurOwnCredentialsWhenTheKernelRefuses) {
+TEST_F(ANotifier, NotifyAsFallsBackToOurOwnCredentialsWhenTheKernelRefuses) {
     // A pid that cannot exist (above pid_max) is refused with ESRCH even for root,
     // and any foreign pid with EPERM for others: both fall back like libsystemd.
     ASSERT_TRUE(notifier.notify_as(0x7ffffff0, "READY=1"));
@@ -120,7 +120,7 @@ TEST_F(NotifierTest, NotifyAsFallsBackToOurOwnCredentialsWhenTheKernelRefuses) {
     EXPECT_EQ(datagram->credentials->pid, getpid());
 }
 
-TEST_F(NotifierTest, ConvenienceCallsSendSystemdsAssignments) {
+TEST_F(ANotifier, ConvenienceCallsSendSystemdsAssignments) {
     ASSERT_TRUE(notifier.ready());
     EXPECT_EQ(receive_data(), "READY=1");
     ASSERT_TRUE(notifier.status("3/4 workers"));
@@ -139,7 +139,7 @@ TEST_F(NotifierTest, ConvenienceCallsSendSystemdsAssignments) {
     EXPECT_EQ(receive_data(), "EXTEND_TIMEOUT_USEC=90000000");
 }
 
-TEST_F(NotifierTest, ReloadingCarriesTheMonotonicClockInMicroseconds) {
+TEST_F(ANotifier, ReloadingCarriesTheMonotonicClockInMicroseconds) {
     timespec before{};
     clock_gettime(CLOCK_MONOTONIC, &before);
     ASSERT_TRUE(notifier.reloading());
@@ -154,20 +154,20 @@ TEST_F(NotifierTest, ReloadingCarriesTheMonotonicClockInMicroseconds) {
                         static_cast<unsigned long long>(after.tv_nsec) / 1000);
 }
 
-TEST_F(NotifierTest, StatusWithANewlineIsRefusedAndNothingIsSent) {
+TEST_F(ANotifier, StatusWithANewlineIsRefusedAndNothingIsSent) {
     const auto result = notifier.status("ok\nREADY=1");
     EXPECT_EQ(result.status, SendResult::Status::failed);
     EXPECT_EQ(result.error, EINVAL);
     EXPECT_FALSE(receiver.receive(0ms));
 }
 
-TEST_F(NotifierTest, AStateWithANulByteIsRefused) {
+TEST_F(ANotifier, AStateWithANulByteIsRefused) {
     const auto result = notifier.notify(std::string_view("READY=1\0X=1", 11));
     EXPECT_EQ(result.error, EINVAL);
     EXPECT_FALSE(receiver.receive(0ms));
 }
 
-TEST_F(NotifierTest, BarrierCompletesWhenTheReceiverClosesTheFd) {
+TEST_F(ANotifier, BarrierCompletesWhenTheReceiverClosesTheFd) {
     auto waiting = std::async(std::launch::async, [&] { return notifier.barrier(10s); });
     auto datagram = receiver.receive(5s);
     ASSERT_TRUE(datagram);
@@ -179,7 +179,7 @@ TEST_F(NotifierTest, BarrierCompletesWhenTheReceiverClosesTheFd) {
     EXPECT_TRUE(result.sent()) << result.message();
 }
 
-TEST_F(NotifierTest, BarrierTimesOutWhileTheReceiverHoldsTheFd) {
+TEST_F(ANotifier, BarrierTimesOutWhileTheReceiverHoldsTheFd) {
     const auto started = std::chrono::steady_clock::now();
     const auto result = notifier.barrier(200ms);
     EXPECT_GE(std::chrono::steady_clock::now() - started, 200ms);
@@ -190,7 +190,7 @@ TEST_F(NotifierTest, BarrierTimesOutWhileTheReceiverHoldsTheFd) {
     EXPECT_EQ(datagram->fds.size(), 1U);
 }
 
-TEST_F(NotifierTest, ReusesOneCloseOnExecSocketAcrossCallsUntilClosed) {
+TEST_F(ANotifier, ReusesOneCloseOnExecSocketAcrossCallsUntilClosed) {
     // Each datagram is taken off the queue before the next is sent: sd_notify
     // blocks once net.unix.max_dgram_qlen datagrams wait (10 on a fresh
     // machine), and this test is about sockets, not about queue depth.
@@ -217,7 +217,7 @@ TEST_F(NotifierTest, ReusesOneCloseOnExecSocketAcrossCallsUntilClosed) {
     }
 }
 
-TEST_F(NotifierTest, ConcurrentSendsFromManyThreadsAllArriveIntact) {
+TEST_F(ANotifier, ConcurrentSendsFromManyThreadsAllArriveIntact) {
     constexpr int threads = 4;
     constexpr int per_thread = 200;
     std::vector<std::thread> senders;
@@ -245,13 +245,13 @@ TEST_F(NotifierTest, ConcurrentSendsFromManyThreadsAllArriveIntact) {
     EXPECT_EQ(failures, 0);
 }
 
-TEST_F(NotifierTest, AMovedNotifierKeepsSending) {
+TEST_F(ANotifier, AMovedNotifierKeepsSending) {
     Notifier moved = std::move(notifier);
     ASSERT_TRUE(moved.ready());
     EXPECT_EQ(receive_data(), "READY=1");
 }
 
-TEST_F(NotifierTest, ANotifierWithoutReceiverFailsWithConnectionRefused) {
+TEST_F(ANotifier, ANotifierWithoutReceiverFailsWithConnectionRefused) {
     const auto path = (dir / "nobody.sock").string();
     { DatagramReceiver gone(path); } // bound then closed: the path refuses
     Notifier orphan(path);

@@ -75,7 +75,7 @@ private:
 
 using Attribution = BrokerTest;
 
-TEST_F(Attribution, a_worker_is_named_after_its_unit_and_the_policy_goes_by_unit) {
+TEST_F(Attribution, AWorkerIsNamedAfterItsUnitAndThePolicyGoesByUnit) {
     UnitCgroup cgroup("pool-worker@7.service");
     ASSERT_TRUE(cgroup.usable()) << "cannot create a cgroup under " << cgroup2_mount()
                                  << " (this test needs root and a writable cgroup2)";
@@ -103,8 +103,7 @@ TEST_F(Attribution, a_worker_is_named_after_its_unit_and_the_policy_goes_by_unit
 
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_NE(broker.log().find("unauthorised=1"), std::string::npos) << broker.log();
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
 }
 
 } // namespace

@@ -35,7 +35,7 @@ std::string drop_summary(const std::string& log) {
 
 using BadInput = BrokerTest;
 
-TEST_F(BadInput, each_kind_of_junk_is_dropped_and_counted_under_its_reason) {
+TEST_F(BadInput, EachKindOfJunkIsDroppedAndCountedUnderItsReason) {
     auto& broker = start_broker({"--expect", "1"});
     RawSender sender(broker.socket_path());
     ASSERT_EQ(sender.send("STATUS=" + std::string(4096 - 7, 'x')), 0); // exactly 4096: oversize
@@ -56,7 +56,7 @@ TEST_F(BadInput, each_kind_of_junk_is_dropped_and_counted_under_its_reason) {
     EXPECT_EQ(drop_summary(broker.log()), "oversize=2 malformed=5 bad-barrier=1 forbidden-key=2");
 }
 
-TEST_F(BadInput, a_datagram_of_4095_bytes_is_still_accepted) {
+TEST_F(BadInput, ADatagramOf4095BytesIsStillAccepted) {
     auto& broker = start_broker({"--expect", "1"});
     RawSender sender(broker.socket_path());
     const std::string head = "READY=1\nSTATUS=";
@@ -64,7 +64,7 @@ TEST_F(BadInput, a_datagram_of_4095_bytes_is_still_accepted) {
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
 }
 
-TEST_F(BadInput, fds_attached_to_junk_are_all_closed) {
+TEST_F(BadInput, FdsAttachedToJunkAreAllClosed) {
     auto& broker = start_broker({"--expect", "1"});
     const int dev_null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     ASSERT_GE(dev_null, 0);
@@ -88,7 +88,7 @@ TEST_F(BadInput, fds_attached_to_junk_are_all_closed) {
     ::close(dev_null);
 }
 
-TEST_F(BadInput, a_sender_the_policy_does_not_allow_is_rejected) {
+TEST_F(BadInput, ASenderThePolicyDoesNotAllowIsRejected) {
     BrokerOptions options;
     options.args = {"--socket-mode", "0666"};
     options.config = "[[group]]\nname = \"workers\"\nexpect = 1\n\n"
@@ -117,7 +117,7 @@ TEST_F(BadInput, a_sender_the_policy_does_not_allow_is_rejected) {
     EXPECT_NE(broker.log().find("uid 65534: unauthorised"), std::string::npos);
 }
 
-TEST_F(BadInput, a_sender_whose_pid_the_broker_cannot_see_is_dropped_as_unattributable) {
+TEST_F(BadInput, ASenderWhosePidTheBrokerCannotSeeIsDroppedAsUnattributable) {
     BrokerOptions options;
     options.args = {"--expect", "1"};
     options.own_pid_namespace = true; // our pids mean nothing in there: SCM_CREDENTIALS pid 0
@@ -160,7 +160,7 @@ void expect_only_broker_lines(const std::vector<std::string>& history) {
     }
 }
 
-TEST_F(BadInput, a_storm_of_random_datagrams_leaves_the_broker_running_and_leak_free) {
+TEST_F(BadInput, AStormOfRandomDatagramsLeavesTheBrokerRunningAndLeakFree) {
     auto& broker = start_broker({"--expect", "1"});
     ASSERT_TRUE(send_with_barrier(broker.socket_path(), {"STATUS=known"}));
     const std::size_t fds_before = broker.fd_count();
@@ -195,7 +195,7 @@ TEST_F(BadInput, a_storm_of_random_datagrams_leaves_the_broker_running_and_leak_
     EXPECT_EQ(broker.terminate(), 0);
 }
 
-TEST_F(BadInput, newlines_in_worker_text_never_become_upstream_lines) {
+TEST_F(BadInput, NewlinesInWorkerTextNeverBecomeUpstreamLines) {
     auto& broker = start_broker({"--expect", "2", "--status-interval", "1ms"});
     RawSender sender(broker.socket_path());
     // systemd 252 reads backslash escapes: "\n" here is an escaped newline

@@ -1,5 +1,6 @@
-// Units followed through their cgroups: the pure parsers, and CgroupWatcher on a
-// real libuv loop with a real cgroup2 sub-cgroup (root only: creating cgroups).
+// Units followed through their cgroups: CgroupWatcher on a real libuv loop with
+// a real cgroup2 sub-cgroup (root only: creating cgroups). The pure parsers:
+// tests/unit/shell/cgroup_watcher_test.cpp.
 
 #include "cgroup_watcher.hpp"
 
@@ -19,34 +20,6 @@
 
 namespace nb::daemon {
 namespace {
-
-TEST(CgroupEvents, populated_is_read_from_its_line) {
-    EXPECT_EQ(populated_from_events("populated 1\nfrozen 0\n"), true);
-    EXPECT_EQ(populated_from_events("populated 0\nfrozen 0\n"), false);
-    EXPECT_EQ(populated_from_events("frozen 0\npopulated 1"), true);
-    EXPECT_EQ(populated_from_events("frozen 0\n"), std::nullopt);
-    EXPECT_EQ(populated_from_events("populated 2\n"), std::nullopt);
-    EXPECT_EQ(populated_from_events(""), std::nullopt);
-}
-
-TEST(UnitCgroup, is_the_path_up_to_the_units_own_component) {
-    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/script.service\n"),
-              "/system.slice/script.service");
-    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/db.service/worker-3\n"),
-              "/system.slice/db.service");
-    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/system-web.slice/web@2.service\n"),
-              "/system.slice/system-web.slice/web@2.service");
-    EXPECT_EQ(unit_cgroup_from_cgroup_file(
-                  "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"),
-              "/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope");
-}
-
-TEST(UnitCgroup, is_empty_without_a_unit_or_a_unified_entry) {
-    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/\n"), "");
-    EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice\n"), "");
-    EXPECT_EQ(unit_cgroup_from_cgroup_file("1:name=systemd:/system.slice/old.service\n"), "");
-    EXPECT_EQ(unit_cgroup_from_cgroup_file(""), "");
-}
 
 /// A throw-away cgroup "<own cgroup>/nb-cgw-PID/probe.service" with one child
 /// process in it (blocked on a pipe until killed).
@@ -143,7 +116,7 @@ bool run_until(uv_loop_t* loop, const bool& done, std::chrono::milliseconds time
     return done;
 }
 
-TEST(CgroupWatcher, tells_when_the_units_last_process_has_exited) {
+TEST(CgroupWatcher, TellsWhenTheUnitsLastProcessHasExited) {
     ProbeUnit unit;
     std::string why;
     if (!unit.start(why)) {
@@ -179,7 +152,7 @@ TEST(CgroupWatcher, tells_when_the_units_last_process_has_exited) {
     EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
-TEST(CgroupWatcher, a_forgotten_unit_is_not_reported_and_a_missing_cgroup_is_refused) {
+TEST(CgroupWatcher, AForgottenUnitIsNotReportedAndAMissingCgroupIsRefused) {
     ProbeUnit unit;
     std::string why;
     if (!unit.start(why)) {

@@ -36,7 +36,7 @@ ChildProcess libsystemd_worker(const std::string& socket, const std::string& sta
 
 using ThirdPartyClients = BrokerTest;
 
-TEST_F(ThirdPartyClients, systemd_notify_gets_its_barrier_answered_and_ready_is_relayed) {
+TEST_F(ThirdPartyClients, SystemdNotifyGetsItsBarrierAnsweredAndReadyIsRelayed) {
     auto& broker = start_broker({"--expect", "1"});
     const auto started = std::chrono::steady_clock::now();
     // Without --no-block, systemd-notify 252 sends a barrier and exits 1 after
@@ -50,23 +50,21 @@ TEST_F(ThirdPartyClients, systemd_notify_gets_its_barrier_answered_and_ready_is_
     EXPECT_TRUE(has_line(*ready, "STATUS=1/1 workers ready")) << printable(*ready);
 }
 
-TEST_F(ThirdPartyClients, libsystemd_sd_notify_makes_a_worker_ready) {
+TEST_F(ThirdPartyClients, LibsystemdSdNotifyMakesAWorkerReady) {
     auto& broker = start_broker({"--expect", "1"});
     auto worker = libsystemd_worker(broker.socket_path(), "READY=1\nSTATUS=serving");
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
 }
 
-TEST_F(ThirdPartyClients, python_systemd_daemon_notify_makes_a_worker_ready) {
+TEST_F(ThirdPartyClients, PythonSystemdDaemonNotifyMakesAWorkerReady) {
     auto& broker = start_broker({"--expect", "1"});
     auto worker = python_worker(broker.socket_path(), "READY=1");
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 10s));
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
 }
 
-TEST_F(ThirdPartyClients, three_different_clients_make_one_pool_ready_exactly_once) {
+TEST_F(ThirdPartyClients, ThreeDifferentClientsMakeOnePoolReadyExactlyOnce) {
     auto& broker = start_broker({"--expect", "3", "--status-interval", "1ms"});
 
     auto from_libsystemd = libsystemd_worker(broker.socket_path(), "X_WORKER=c-worker\nREADY=1");
@@ -87,10 +85,7 @@ TEST_F(ThirdPartyClients, three_different_clients_make_one_pool_ready_exactly_on
     EXPECT_EQ(broker.terminate(), 0);
     ASSERT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
     EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
-    from_libsystemd.close_stdin();
-    from_python.close_stdin();
-    EXPECT_EQ(from_libsystemd.wait_exit_code(5s), 0);
-    EXPECT_EQ(from_python.wait_exit_code(5s), 0);
+    expect_clean_exits(from_libsystemd, from_python);
 }
 
 } // namespace

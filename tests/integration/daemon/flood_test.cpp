@@ -78,7 +78,7 @@ bool wait_readable(int fd, std::chrono::milliseconds timeout) {
 
 using Flood = BrokerTest;
 
-TEST_F(Flood, a_flooding_worker_neither_delays_readiness_nor_floods_systemd) {
+TEST_F(Flood, AFloodingWorkerNeitherDelaysReadinessNorFloodsSystemd) {
     BrokerOptions options;
     options.config = flood_config;
 #ifdef NB_SANITIZED
@@ -122,8 +122,7 @@ TEST_F(Flood, a_flooding_worker_neither_delays_readiness_nor_floods_systemd) {
     const auto allowed_status = static_cast<std::size_t>(observed / status_interval) + 3;
 
     EXPECT_EQ(broker.terminate(), 0);
-    worker.close_stdin();
-    EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    expect_clean_exits(worker);
     const std::string log = broker.log();
     const auto summary_at = log.find("received ");
     const std::string summary =

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 using Lifecycle = BrokerTest;
 
-TEST_F(Lifecycle, sigterm_sends_stopping_last_and_exits_zero_removing_its_socket) {
+TEST_F(Lifecycle, SIGTERMSendsStoppingLastAndExitsZeroRemovingItsSocket) {
     auto& broker = start_broker({"--expect", "1"});
     ASSERT_TRUE(std::filesystem::exists(broker.socket_path()));
     EXPECT_EQ(broker.terminate(), 0);
@@ -27,14 +27,14 @@ TEST_F(Lifecycle, sigterm_sends_stopping_last_and_exits_zero_removing_its_socket
     EXPECT_FALSE(std::filesystem::exists(broker.socket_path()));
 }
 
-TEST_F(Lifecycle, sigint_stops_like_sigterm) {
+TEST_F(Lifecycle, SIGINTStopsLikeSIGTERM) {
     auto& broker = start_broker({"--expect", "1"});
     broker.signal(SIGINT);
     EXPECT_EQ(broker.wait_exit_code(10s), 0);
     EXPECT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
 }
 
-TEST_F(Lifecycle, sighup_rereads_the_config_file_and_keeps_the_old_one_when_it_is_broken) {
+TEST_F(Lifecycle, SIGHUPRereadsTheConfigFileAndKeepsTheOldOneWhenItIsBroken) {
     BrokerOptions options;
     options.config = "[[group]]\nname = \"pool\"\nexpect = 2\n";
     options.args = {"--status-interval", "1ms"};
@@ -65,7 +65,7 @@ TEST_F(Lifecycle, sighup_rereads_the_config_file_and_keeps_the_old_one_when_it_i
     worker.close_stdin();
 }
 
-TEST_F(Lifecycle, with_watchdog_usec_the_broker_pings_systemd_while_the_pool_is_healthy) {
+TEST_F(Lifecycle, WithWatchdogUsecTheBrokerPingsSystemdWhileThePoolIsHealthy) {
     BrokerOptions options;
     options.args = {"--expect", "1"};
     options.env["WATCHDOG_USEC"] = "200000"; // ping every 100 ms
@@ -80,7 +80,7 @@ TEST_F(Lifecycle, with_watchdog_usec_the_broker_pings_systemd_while_the_pool_is_
     worker.close_stdin();
 }
 
-TEST_F(Lifecycle, an_idle_broker_does_not_wake_up) {
+TEST_F(Lifecycle, AnIdleBrokerDoesNotWakeUp) {
     auto& broker = start_broker({"--expect", "1", "--status-interval", "1ms"});
     auto worker = start_worker(broker.socket_path(), {"STATUS=idle"});
     ASSERT_TRUE(upstream_.wait_for_line(

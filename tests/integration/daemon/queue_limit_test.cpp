@@ -4,14 +4,11 @@
 // Each broker runs in a network namespace of its own with the value set there,
 // so the host's setting is neither read nor changed.
 
+#include "support/activated_socket.hpp"
 #include "support/broker_test.hpp"
 
 #include <gtest/gtest.h>
 
-#include <cstring>
-
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace nb::test {
@@ -49,20 +46,10 @@ TEST_F(TheBrokerAtStartUp, SaysNothingAboutTheQueueWhenItHolds512) {
 TEST_F(TheBrokerAtStartUp, SaysItCannotKnowTheLimitOfASocketFromAnotherNamespace) {
     // As notify-brokerd.socket does for the PrivateNetwork= service: the socket
     // is created here, outside the broker's namespace, and passed in.
-    const std::string path = dir_.file("activated.sock");
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    const int on = 1;
-    ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
-    ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
+    const ActivatedSocket socket(dir_.file("activated.sock"));
     BrokerOptions options;
-    options.listen_fd = fd;
     options.network_namespace_queue_limit = 10;
-    auto& broker = start_broker(options);
-    ::close(fd);
+    auto& broker = start_broker_on(socket, options);
     const auto log = broker.log();
     EXPECT_NE(log.find("<6>the worker socket's queue limit is unknown here"), std::string::npos)
         << log;

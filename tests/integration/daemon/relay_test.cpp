@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 using BrokerRelay = BrokerTest;
 
-TEST_F(BrokerRelay, relays_ready_once_when_every_expected_worker_is_ready) {
+TEST_F(BrokerRelay, RelaysReadyOnceWhenEveryExpectedWorkerIsReady) {
     BrokerOptions options;
     options.args = {"--expect", "2", "--status-interval", "1ms"};
     broker_ = std::make_unique<BrokerProcess>(dir_, upstream_, options);
@@ -41,10 +41,7 @@ TEST_F(BrokerRelay, relays_ready_once_when_every_expected_worker_is_ready) {
     ASSERT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
     EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
     EXPECT_EQ(upstream_.count_line("STOPPING=1"), 1U);
-    first.close_stdin();
-    second.close_stdin();
-    EXPECT_EQ(first.wait_exit_code(5s), 0);
-    EXPECT_EQ(second.wait_exit_code(5s), 0);
+    expect_clean_exits(first, second);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 // same under the real systemd.
 
 #include "core/state_codec.hpp"
+#include "support/activated_socket.hpp"
 #include "support/broker_test.hpp"
 #include "support/fd_store_upstream.hpp"
 #include "support/worker.hpp"
@@ -25,7 +26,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace nb::test {
@@ -46,20 +46,6 @@ expect = 1
 required = false
 match = ["gap*"]
 )";
-
-/// As systemd creates it for notify-brokerd.socket (PassCredentials=yes).
-int bound_socket(const std::string& path) {
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    const int on = 1;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
-        ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
-        return -1;
-    }
-    return fd;
-}
 
 std::optional<std::string> status_of(const std::string& datagram) {
     for (const auto& line : lines_of(datagram)) {
@@ -208,7 +194,7 @@ protected:
     std::size_t seen_ = 0;
 };
 
-TEST_F(BrokerRestart, a_restarted_broker_is_ready_at_once_and_processes_what_was_sent_in_the_gap) {
+TEST_F(BrokerRestart, ARestartedBrokerIsReadyAtOnceAndProcessesWhatWasSentInTheGap) {
     run_first_broker_and_kill_it();
     EXPECT_EQ(store_.count_named("nb-pidfd-"), 4U);
 
@@ -277,7 +263,7 @@ TEST_F(BrokerRestart, a_restarted_broker_is_ready_at_once_and_processes_what_was
     }
 }
 
-TEST_F(BrokerRestart, a_worker_that_exited_while_no_broker_ran_is_not_restored) {
+TEST_F(BrokerRestart, AWorkerThatExitedWhileNoBrokerRanIsNotRestored) {
     run_first_broker_and_kill_it();
     workers_[3].close_stdin();
     ASSERT_EQ(workers_[3].wait_exit_code(5s), 0);
@@ -292,7 +278,7 @@ TEST_F(BrokerRestart, a_worker_that_exited_while_no_broker_ran_is_not_restored) 
     EXPECT_NE(second.log().find("not restoring worker web-4"), std::string::npos) << second.log();
 }
 
-TEST_F(BrokerRestart, workers_beyond_the_stores_room_for_pidfds_are_restored_by_pidfs_identity) {
+TEST_F(BrokerRestart, WorkersBeyondTheStoresRoomForPidfdsAreRestoredByPidfsIdentity) {
     // FileDescriptorStoreMax=3: two state slots and one pidfd.
     run_first_broker_and_kill_it(3);
     EXPECT_EQ(store_.count_named("nb-pidfd-"), 1U);
@@ -305,7 +291,7 @@ TEST_F(BrokerRestart, workers_beyond_the_stores_room_for_pidfds_are_restored_by_
     EXPECT_EQ(second.terminate(), 0);
 }
 
-TEST_F(BrokerRestart, a_pid_now_used_by_another_process_is_not_taken_for_the_worker) {
+TEST_F(BrokerRestart, APidNowUsedByAnotherProcessIsNotTakenForTheWorker) {
     auto real = start_worker(path_, {});
     auto impostor = start_worker(path_, {});
     ASSERT_TRUE(real.wait_sent());
@@ -339,7 +325,7 @@ TEST_F(BrokerRestart, a_pid_now_used_by_another_process_is_not_taken_for_the_wor
         << broker.log();
 }
 
-TEST_F(BrokerRestart, a_foreign_broken_or_unsealed_state_is_logged_ignored_and_closed) {
+TEST_F(BrokerRestart, AForeignBrokenOrUnsealedStateIsLoggedIgnoredAndClosed) {
     auto worker = start_worker(path_, {});
     ASSERT_TRUE(worker.wait_sent());
     core::StateSnapshot snapshot;
@@ -382,7 +368,7 @@ TEST_F(BrokerRestart, a_foreign_broken_or_unsealed_state_is_logged_ignored_and_c
         << log;
 }
 
-TEST_F(BrokerRestart, the_store_follows_the_pool_pidfds_of_departed_workers_are_removed) {
+TEST_F(BrokerRestart, TheStoreFollowsThePoolPidfdsOfDepartedWorkersAreRemoved) {
     first_ = std::make_unique<BrokerProcess>(dir_, upstream_, options({{"notify", socket_fd_}}));
     auto one = start_worker(path_, {"X_WORKER=web-1\nREADY=1"});
     auto two = start_worker(path_, {"X_WORKER=web-2\nREADY=1"});
@@ -399,12 +385,11 @@ TEST_F(BrokerRestart, the_store_follows_the_pool_pidfds_of_departed_workers_are_
     // One or two state slots, never more: the older is removed before each save.
     EXPECT_GE(store_.count_named("nb-state."), 1U);
     EXPECT_LE(store_.count_named("nb-state."), 2U);
-    two.close_stdin();
-    EXPECT_EQ(two.wait_exit_code(5s), 0);
+    expect_clean_exits(two);
     EXPECT_EQ(first_->terminate(), 0);
 }
 
-TEST_F(BrokerRestart, without_an_fd_store_the_broker_stores_nothing) {
+TEST_F(BrokerRestart, WithoutAnFdStoreTheBrokerStoresNothing) {
     auto& broker = start_broker(options({{"notify", socket_fd_}}, 0));
     auto worker = start_worker(path_, {"X_WORKER=web-1\nREADY=1"});
     ASSERT_TRUE(worker.wait_sent());

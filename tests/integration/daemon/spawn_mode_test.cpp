@@ -21,7 +21,7 @@ std::vector<std::string> shell_worker(const std::string& then) {
 
 using SpawnMode = BrokerTest;
 
-TEST_F(SpawnMode, spawned_workers_report_through_the_broker_and_sigterm_stops_them_cleanly) {
+TEST_F(SpawnMode, SpawnedWorkersReportThroughTheBrokerAndSIGTERMStopsThemCleanly) {
     BrokerOptions options;
     options.args = {"--workers", "2", "--status-interval", "1ms"};
     options.command = shell_worker("exec sleep 60");
@@ -35,7 +35,7 @@ TEST_F(SpawnMode, spawned_workers_report_through_the_broker_and_sigterm_stops_th
     EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
 }
 
-TEST_F(SpawnMode, sighup_reloads_the_broker_and_reaches_the_workers) {
+TEST_F(SpawnMode, SIGHUPReloadsTheBrokerAndReachesTheWorkers) {
     BrokerOptions options;
     options.args = {"--workers", "1"};
     // The worker leaves when it gets SIGHUP: the broker can only exit if it
@@ -49,7 +49,7 @@ TEST_F(SpawnMode, sighup_reloads_the_broker_and_reaches_the_workers) {
     EXPECT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
 }
 
-TEST_F(SpawnMode, the_broker_exits_with_its_workers_status) {
+TEST_F(SpawnMode, TheBrokerExitsWithItsWorkersStatus) {
     BrokerOptions options;
     options.args = {"--workers", "1"};
     options.command = shell_worker("exit 3");
@@ -58,7 +58,7 @@ TEST_F(SpawnMode, the_broker_exits_with_its_workers_status) {
     EXPECT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
 }
 
-TEST_F(SpawnMode, a_command_that_cannot_run_makes_the_broker_exit_127) {
+TEST_F(SpawnMode, ACommandThatCannotRunMakesTheBrokerExit127) {
     BrokerOptions options;
     options.command = {"/nonexistent/worker"};
     options.wait_until_listening = false;

@@ -5,41 +5,28 @@
 // broker on an activated socket reads until its workers have exited (bounded),
 // and leaves nothing queued behind. On a socket of its own it exits at once.
 
+#include "support/activated_socket.hpp"
 #include "support/broker_test.hpp"
-#include "support/child_process.hpp"
 
 #include <nb/client/notifier.hpp>
+#include <nb/test/child_process.hpp>
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace nb::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// As systemd binds notify-brokerd.socket (PassCredentials=yes).
-int bound_socket(const std::string& path) {
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    const int on = 1;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
-        ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
-        return -1;
-    }
-    return fd;
-}
 
 /// True if a datagram waits in the socket (what would wake systemd's socket unit).
 bool datagram_queued(int fd) {
@@ -51,6 +38,17 @@ bool datagram_queued(int fd) {
 /// its stdin closes (systemd's SIGTERM), then says STOPPING=1 and exits at once,
 /// without waiting for anyone to read it — as a real worker does.
 struct StoppingWorker {
+    StoppingWorker(ChildProcess child, int fd) : process(std::move(child)), done_fd(fd) {}
+    StoppingWorker(StoppingWorker&& other) noexcept
+        : process(std::move(other.process))
+        , done_fd(std::exchange(other.done_fd, -1)) {}
+    StoppingWorker& operator=(StoppingWorker&&) = delete;
+    ~StoppingWorker() {
+        if (done_fd >= 0) {
+            ::close(done_fd);
+        }
+    }
+
     ChildProcess process;
     int done_fd;
 
@@ -90,19 +88,12 @@ StoppingWorker start_stopping_worker(const std::string& socket_path, const std::
 
 using BrokerStop = BrokerTest;
 
-TEST_F(BrokerStop,
-       on_an_activated_socket_the_broker_exits_after_its_workers_and_leaves_nothing_queued) {
-    const std::string path = dir_.file("activated.sock");
-    const int fd = bound_socket(path);
-    ASSERT_GE(fd, 0);
-    BrokerOptions options;
-    options.listen_fd = fd;
-    options.args = {"--expect", "2"};
-    auto& broker = start_broker(options);
-    // fd stays open here, as systemd keeps the socket unit's fd.
+TEST_F(BrokerStop, OnAnActivatedSocketTheBrokerExitsAfterItsWorkersAndLeavesNothingQueued) {
+    const ActivatedSocket socket(dir_.file("activated.sock"));
+    auto& broker = start_broker_on(socket, {"--expect", "2"});
 
-    auto first = start_stopping_worker(path, "w1");
-    auto second = start_stopping_worker(path, "w2");
+    auto first = start_stopping_worker(socket.path(), "w1");
+    auto second = start_stopping_worker(socket.path(), "w2");
     ASSERT_TRUE(first.wait_ready(5s));
     ASSERT_TRUE(second.wait_ready(5s));
     ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
@@ -118,47 +109,30 @@ TEST_F(BrokerStop,
     EXPECT_EQ(second.process.wait_exit_code(5s), 0);
     // Well inside the 5 s grace: it left because its workers had gone.
     EXPECT_EQ(broker.wait_exit_code(3s), 0);
-    EXPECT_FALSE(datagram_queued(fd)) << "a datagram left behind would socket-activate the broker";
+    EXPECT_FALSE(datagram_queued(socket.fd()))
+        << "a datagram left behind would socket-activate the broker";
     const std::string log = broker.log();
     EXPECT_NE(log.find("every worker process has exited"), std::string::npos) << log;
     // READY=1 + barrier from each, then both STOPPING=1: every last word was read.
     EXPECT_NE(log.find("received 6 datagrams, accepted 4"), std::string::npos) << log;
-    ::close(fd);
-    ::close(first.done_fd);
-    ::close(second.done_fd);
 }
 
-TEST_F(BrokerStop, on_an_activated_socket_a_second_sigterm_ends_the_wait_for_workers) {
-    const std::string path = dir_.file("activated.sock");
-    const int fd = bound_socket(path);
-    ASSERT_GE(fd, 0);
-    BrokerOptions options;
-    options.listen_fd = fd;
-    options.args = {"--expect", "1"};
-    auto& broker = start_broker(options);
-
-    auto worker = start_stopping_worker(path, "w1");
+TEST_F(BrokerStop, OnAnActivatedSocketASecondSIGTERMEndsTheWaitForWorkers) {
+    const ActivatedSocket socket(dir_.file("activated.sock"));
+    auto& broker = start_broker_on(socket, {"--expect", "1"});
+    auto worker = start_stopping_worker(socket.path(), "w1");
     ASSERT_TRUE(worker.wait_ready(5s));
     broker.signal(SIGTERM);
     ASSERT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
     broker.signal(SIGTERM);
     EXPECT_EQ(broker.wait_exit_code(2s), 0);
     worker.process.close_stdin();
-    ::close(fd);
-    ::close(worker.done_fd);
 }
 
-TEST_F(BrokerStop,
-       on_an_activated_socket_a_worker_that_does_not_stop_delays_the_exit_by_the_grace_only) {
-    const std::string path = dir_.file("activated.sock");
-    const int fd = bound_socket(path);
-    ASSERT_GE(fd, 0);
-    BrokerOptions options;
-    options.listen_fd = fd;
-    options.args = {"--expect", "1"};
-    auto& broker = start_broker(options);
-
-    auto worker = start_stopping_worker(path, "w1");
+TEST_F(BrokerStop, OnAnActivatedSocketAWorkerThatDoesNotStopDelaysTheExitByTheGraceOnly) {
+    const ActivatedSocket socket(dir_.file("activated.sock"));
+    auto& broker = start_broker_on(socket, {"--expect", "1"});
+    auto worker = start_stopping_worker(socket.path(), "w1");
     ASSERT_TRUE(worker.wait_ready(5s));
     const auto t0 = std::chrono::steady_clock::now();
     broker.signal(SIGTERM);
@@ -168,17 +142,14 @@ TEST_F(BrokerStop,
     EXPECT_NE(broker.log().find("still running 5 s after the stop"), std::string::npos)
         << broker.log();
     worker.process.close_stdin();
-    ::close(fd);
-    ::close(worker.done_fd);
 }
 
-TEST_F(BrokerStop, on_a_socket_of_its_own_the_broker_exits_at_once_whatever_its_workers_do) {
+TEST_F(BrokerStop, OnASocketOfItsOwnTheBrokerExitsAtOnceWhateverItsWorkersDo) {
     auto& broker = start_broker({"--expect", "1"});
     auto worker = start_stopping_worker(broker.socket_path(), "w1");
     ASSERT_TRUE(worker.wait_ready(5s));
     EXPECT_EQ(broker.terminate(2s), 0);
     worker.process.close_stdin();
-    ::close(worker.done_fd);
 }
 
 } // namespace

@@ -4,9 +4,9 @@
 // A real notify-brokerd, a real cgroup2 sub-cgroup named like a unit (root only).
 
 #include "support/broker_test.hpp"
-#include "support/child_process.hpp"
 
 #include <nb/client/notifier.hpp>
+#include <nb/test/child_process.hpp>
 
 #include <gtest/gtest.h>
 
@@ -71,7 +71,7 @@ private:
 
 using UnitWorker = BrokerTest;
 
-TEST_F(UnitWorker, reporting_through_a_short_lived_command_counts_while_its_unit_has_a_process) {
+TEST_F(UnitWorker, ReportingThroughAShortLivedCommandCountsWhileItsUnitHasAProcess) {
     UnitCgroup unit;
     if (!unit.create()) {
         GTEST_SKIP() << "needs root and a writable cgroup2 hierarchy";

@@ -70,21 +70,21 @@ BrokerHarness::~BrokerHarness() {
     }
 }
 
-std::unique_ptr<ChildProcess> BrokerHarness::busctl(std::vector<std::string> args,
-                                                    std::vector<std::string> prefix) {
+std::unique_ptr<LoopProcess> BrokerHarness::busctl(std::vector<std::string> args,
+                                                   std::vector<std::string> prefix) {
     std::vector<std::string> argv = std::move(prefix);
     argv.push_back("busctl");
     argv.push_back("--address=" + bus.address());
     argv.insert(argv.end(), args.begin(), args.end());
-    auto child = std::make_unique<ChildProcess>();
+    auto child = std::make_unique<LoopProcess>();
     if (child->spawn(loop.get(), argv) == 0) {
         loop.run_until([&] { return child->exited(); });
     }
     return child;
 }
 
-std::unique_ptr<ChildProcess> BrokerHarness::call(std::vector<std::string> args,
-                                                  std::vector<std::string> prefix) {
+std::unique_ptr<LoopProcess> BrokerHarness::call(std::vector<std::string> args,
+                                                 std::vector<std::string> prefix) {
     std::vector<std::string> argv = {"call", broker_name, broker_path, broker_interface};
     argv.insert(argv.end(), args.begin(), args.end());
     return busctl(std::move(argv), std::move(prefix));

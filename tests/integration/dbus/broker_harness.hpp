@@ -5,11 +5,11 @@
 // as long as the test wants (async calls, on the same loop, no threads).
 // Thread-safety: the test thread only.
 
-#include "child_process.hpp"
 #include "core/broker.hpp"
 #include "dbus/broker_object.hpp"
 #include "dbus/bus_pump.hpp"
 #include "dbus/bus_service.hpp"
+#include "loop_process.hpp"
 #include "private_bus.hpp"
 #include "test_loop.hpp"
 
@@ -75,11 +75,11 @@ public:
     ~BrokerHarness();
 
     /// Runs `busctl --address=<bus> ARGS...` to its end while the broker serves.
-    std::unique_ptr<ChildProcess> busctl(std::vector<std::string> args,
-                                         std::vector<std::string> prefix = {});
+    std::unique_ptr<LoopProcess> busctl(std::vector<std::string> args,
+                                        std::vector<std::string> prefix = {});
     /// busctl call <broker> <path> <interface> ARGS...
-    std::unique_ptr<ChildProcess> call(std::vector<std::string> args,
-                                       std::vector<std::string> prefix = {});
+    std::unique_ptr<LoopProcess> call(std::vector<std::string> args,
+                                      std::vector<std::string> prefix = {});
     /// A property as busctl prints it ("s \"ready\"", "u 1").
     std::string property(const std::string& name);
     std::unique_ptr<BusClient> client() {

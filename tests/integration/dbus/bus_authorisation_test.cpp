@@ -28,12 +28,12 @@ core::BrokerConfig allowing(uid_t uid, std::vector<std::string> names = {"*"}) {
 }
 
 // dbus-send prints the error's message, which busctl replaces by strerror().
-std::unique_ptr<ChildProcess> dbus_send_ready(BrokerHarness& h, const std::string& name) {
+std::unique_ptr<LoopProcess> dbus_send_ready(BrokerHarness& h, const std::string& name) {
     std::vector<std::string> argv = as_nobody;
     argv.insert(argv.end(), {"dbus-send", "--bus=" + h.bus.address(), "--print-reply",
                              std::string("--dest=") + broker_name, broker_path,
                              std::string(broker_interface) + ".Ready", "string:" + name});
-    auto child = std::make_unique<ChildProcess>();
+    auto child = std::make_unique<LoopProcess>();
     if (child->spawn(h.loop.get(), argv) == 0) {
         h.loop.run_until([&] { return child->exited(); });
     }

@@ -1,8 +1,8 @@
 // BusPump on a real private dbus-daemon and a real libuv loop: the loop alone
 // drives sd-bus (no thread), and every handle is closed at the end.
 
-#include "child_process.hpp"
 #include "dbus/bus_pump.hpp"
+#include "loop_process.hpp"
 #include "private_bus.hpp"
 #include "test_loop.hpp"
 
@@ -41,14 +41,22 @@ struct Server {
     std::optional<sdbus::Result<>> held;
 };
 
-TEST(BusPump, ServesAMethodCallFromBusctlOnTheLoopThread) {
+// The server's connection pumped by the test's loop, on a private bus; the
+// pump's failure report kept.
+class AServersBusPump : public ::testing::Test {
+protected:
     test::PrivateBus bus;
-    Server server(bus.address());
+    Server server{bus.address()};
     test::TestLoop loop;
     std::string failure;
-    BusPump pump(loop.get(), *server.connection, [&](const std::string& why) { failure = why; });
+    BusPump pump{loop.get(), *server.connection, [this](const std::string& why) {
+                     failure = why;
+                 }};
+};
 
-    test::ChildProcess busctl;
+TEST_F(AServersBusPump, ServesAMethodCallFromBusctlOnTheLoopThread) {
+
+    test::LoopProcess busctl;
     ASSERT_EQ(
         busctl.spawn(loop.get(), {"busctl", "--address=" + bus.address(), "call", service_name,
                                   object_path, interface_name, "Add", "ii", "2", "3"}),
@@ -99,12 +107,7 @@ TEST(BusPump, DeliversAsyncRepliesAndTimeoutsBetweenTwoConnectionsOnOneLoop) {
     EXPECT_LT(waited, std::chrono::milliseconds(2000));
 }
 
-TEST(BusPump, ReportsTheFailureWhenTheBusGoesAwayAndClosesItsHandles) {
-    test::PrivateBus bus;
-    Server server(bus.address());
-    test::TestLoop loop;
-    std::string failure;
-    BusPump pump(loop.get(), *server.connection, [&](const std::string& why) { failure = why; });
+TEST_F(AServersBusPump, ReportsTheFailureWhenTheBusGoesAwayAndClosesItsHandles) {
 
     uv_timer_t kill_timer{};
     kill_timer.data = &bus;

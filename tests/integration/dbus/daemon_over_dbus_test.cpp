@@ -67,14 +67,14 @@ protected:
 
     std::string socket() const { return bus.directory() + "/notify.sock"; }
 
-    std::unique_ptr<ChildProcess> run(std::vector<std::string> argv,
-                                      std::vector<std::string> env = {}) {
-        auto child = std::make_unique<ChildProcess>();
+    std::unique_ptr<LoopProcess> run(std::vector<std::string> argv,
+                                     std::vector<std::string> env = {}) {
+        auto child = std::make_unique<LoopProcess>();
         EXPECT_EQ(child->spawn(loop.get(), std::move(argv), std::move(env)), 0);
         loop.run_until([&] { return child->exited(); });
         return child;
     }
-    std::unique_ptr<ChildProcess> socket_worker(const std::string& name) {
+    std::unique_ptr<LoopProcess> socket_worker(const std::string& name) {
         return run({"systemd-notify", "--ready", "X_WORKER=" + name},
                    {"NOTIFY_SOCKET=" + socket()});
     }
@@ -103,7 +103,7 @@ protected:
 
     PrivateBus bus;
     TestLoop loop;
-    ChildProcess daemon;
+    LoopProcess daemon;
     std::unique_ptr<NameWatch> names_;
 };
 
@@ -133,7 +133,7 @@ TEST_F(DaemonOverDbus, SocketAndDbusWorkersMixedGiveOneConsistentCount) {
 }
 
 TEST_F(DaemonOverDbus, WatchPrintsTheStateThenALinePerChange) {
-    ChildProcess watch;
+    LoopProcess watch;
     auto argv = cli("watch");
     argv.insert(argv.end(), {"--json", "--count=1", "--timeout=10"});
     ASSERT_EQ(watch.spawn(loop.get(), argv), 0);

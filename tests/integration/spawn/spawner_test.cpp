@@ -1,23 +1,24 @@
 // The Spawner on a real libuv loop with real children (sh, python3-systemd).
 #include "spawn/spawner.hpp"
 
+#include <nb/test/datagram_receiver.hpp>
+#include <nb/test/temp_dir.hpp>
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,14 +29,9 @@ using namespace std::chrono_literals;
 
 // A loop, a deadline that fails the test instead of hanging it, and the
 // Spawner's callbacks recorded.
-class SpawnerTest : public ::testing::Test {
+class TheSpawner : public ::testing::Test {
 protected:
-    void SetUp() override {
-        ASSERT_EQ(uv_loop_init(&loop_), 0);
-        char dir[] = "/tmp/nb-spawn-test-XXXXXX";
-        ASSERT_NE(mkdtemp(dir), nullptr);
-        dir_ = dir;
-    }
+    void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
 
     void TearDown() override {
         if (spawner_)
@@ -43,7 +39,6 @@ protected:
         spawner_.reset();
         uv_run(&loop_, UV_RUN_DEFAULT); // let the close callbacks run
         EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
-        std::system(("rm -rf " + dir_).c_str());
     }
 
     Spawner& make(std::vector<std::string> command, unsigned copies,
@@ -65,6 +60,12 @@ protected:
         };
         spawner_ = std::make_unique<Spawner>(&loop_, settings, socket_path_, callbacks, watchdog);
         return *spawner_;
+    }
+
+    /// make() for copies of `sh -c script`.
+    Spawner& make_shell(std::string script, unsigned copies,
+                        std::chrono::microseconds watchdog = 0us) {
+        return make({"sh", "-c", std::move(script)}, copies, watchdog);
     }
 
     /// Runs the loop until on_all_exited; false after `limit`.
@@ -89,14 +90,14 @@ protected:
     }
 
     std::string read_file(const std::string& name) {
-        std::ifstream in(dir_ + "/" + name);
+        std::ifstream in(dir_.file(name));
         std::stringstream text;
         text << in.rdbuf();
         return text.str();
     }
 
     uv_loop_t loop_{};
-    std::string dir_;
+    test::TempDir dir_;
     std::string socket_path_ = "/run/test/notify.sock";
     std::unique_ptr<Spawner> spawner_;
     std::map<unsigned, pid_t> started_;
@@ -105,12 +106,11 @@ protected:
     int all_exited_calls_ = 0;
 };
 
-TEST_F(SpawnerTest, EachChildGetsTheSocketItsIndexAndThePoolSize) {
-    auto& spawner = make({"sh", "-c",
-                          "echo \"$NOTIFY_SOCKET $NOTIFY_BROKER_WORKER_INDEX "
-                          "$NOTIFY_BROKER_WORKERS $$\" > " +
-                              dir_ + "/out.$NOTIFY_BROKER_WORKER_INDEX"},
-                         3);
+TEST_F(TheSpawner, EachChildGetsTheSocketItsIndexAndThePoolSize) {
+    auto& spawner = make_shell("echo \"$NOTIFY_SOCKET $NOTIFY_BROKER_WORKER_INDEX "
+                               "$NOTIFY_BROKER_WORKERS $$\" > " +
+                                   dir_.file("out.$NOTIFY_BROKER_WORKER_INDEX"),
+                               3);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
     ASSERT_EQ(started_.size(), 3U);
@@ -125,50 +125,28 @@ TEST_F(SpawnerTest, EachChildGetsTheSocketItsIndexAndThePoolSize) {
     EXPECT_TRUE(spawner.children().empty());
 }
 
-TEST_F(SpawnerTest, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid) {
-    socket_path_ = dir_ + "/notify.sock";
-    const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path_.c_str());
-    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    const int on = 1;
-    ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
-
+TEST_F(TheSpawner, ARealSdNotifyClientReachesTheBrokersSocketFromTheReportedPid) {
+    test::DatagramReceiver receiver(dir_.file("notify.sock"));
+    socket_path_ = receiver.address();
     auto& spawner = make({"/usr/bin/python3", "-c",
                           "import os; from systemd import daemon; "
                           "daemon.notify('READY=1\\nX_WORKER=py-' + "
                           "os.environ['NOTIFY_BROKER_WORKER_INDEX'])"},
                          1);
     ASSERT_TRUE(spawner.start().ok());
-    pollfd waiting{fd, POLLIN, 0};
-    ASSERT_EQ(poll(&waiting, 1, 10'000), 1) << "no datagram from the child";
-    std::array<char, 4096> payload{};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(ucred))> control{};
-    iovec io{payload.data(), payload.size()};
-    msghdr message{};
-    message.msg_iov = &io;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    const ssize_t got = recvmsg(fd, &message, 0);
-    ASSERT_GT(got, 0);
-    EXPECT_EQ(std::string(payload.data(), static_cast<std::size_t>(got)), "READY=1\nX_WORKER=py-0");
-    const cmsghdr* header = CMSG_FIRSTHDR(&message);
-    ASSERT_NE(header, nullptr);
-    ucred credentials{};
-    std::memcpy(&credentials, CMSG_DATA(header), sizeof credentials);
-    EXPECT_EQ(credentials.pid, started_.at(0));
+    const auto datagram = receiver.receive(10s);
+    ASSERT_TRUE(datagram.has_value()) << "no datagram from the child";
+    EXPECT_EQ(datagram->data, "READY=1\nX_WORKER=py-0");
+    ASSERT_TRUE(datagram->credentials.has_value());
+    EXPECT_EQ(datagram->credentials->pid, started_.at(0));
     ASSERT_TRUE(run_until_all_exited());
     EXPECT_EQ(*all_exited_code_, 0);
-    close(fd);
 }
 
-TEST_F(SpawnerTest, AWorkerWatchdogIsEnabledForTheChildItself) {
+TEST_F(TheSpawner, AWorkerWatchdogIsEnabledForTheChildItself) {
     setenv("WATCHDOG_USEC", "999", 1); // the broker's own: must not leak
-    auto& spawner = make(
-        {"sh", "-c", "echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_ + "/watchdog"}, 1, 3s);
+    auto& spawner =
+        make_shell("echo \"$WATCHDOG_USEC $WATCHDOG_PID $$\" > " + dir_.file("watchdog"), 1, 3s);
     ASSERT_TRUE(spawner.start().ok());
     unsetenv("WATCHDOG_USEC");
     ASSERT_TRUE(run_until_all_exited());
@@ -176,15 +154,14 @@ TEST_F(SpawnerTest, AWorkerWatchdogIsEnabledForTheChildItself) {
     EXPECT_EQ(read_file("watchdog"), "3000000 " + pid + " " + pid + "\n");
 }
 
-TEST_F(SpawnerTest, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
+TEST_F(TheSpawner, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
     setenv("WATCHDOG_USEC", "999", 1);
     setenv("WATCHDOG_PID", "1", 1);
     setenv("LISTEN_FDS", "1", 1);
-    auto& spawner = make({"sh", "-c",
-                          "echo \"[${WATCHDOG_USEC-unset}][${WATCHDOG_PID-unset}]"
-                          "[${LISTEN_FDS-unset}]\" > " +
-                              dir_ + "/env"},
-                         1);
+    auto& spawner = make_shell("echo \"[${WATCHDOG_USEC-unset}][${WATCHDOG_PID-unset}]"
+                               "[${LISTEN_FDS-unset}]\" > " +
+                                   dir_.file("env"),
+                               1);
     ASSERT_TRUE(spawner.start().ok());
     unsetenv("WATCHDOG_USEC");
     unsetenv("WATCHDOG_PID");
@@ -193,12 +170,11 @@ TEST_F(SpawnerTest, WithoutAWorkerWatchdogTheBrokersOwnIsHidden) {
     EXPECT_EQ(read_file("env"), "[unset][unset][unset]\n");
 }
 
-TEST_F(SpawnerTest, TheFirstNonZeroExitStatusIsTheBrokers) {
+TEST_F(TheSpawner, TheFirstNonZeroExitStatusIsTheBrokers) {
     // Worker 1 fails first with 3; worker 2 fails later with 4.
-    auto& spawner = make({"sh", "-c",
-                          "case $NOTIFY_BROKER_WORKER_INDEX in 1) exit 3;; "
-                          "2) sleep 0.3; exit 4;; *) exit 0;; esac"},
-                         3);
+    auto& spawner = make_shell("case $NOTIFY_BROKER_WORKER_INDEX in 1) exit 3;; "
+                               "2) sleep 0.3; exit 4;; *) exit 0;; esac",
+                               3);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
     EXPECT_EQ(*all_exited_code_, 3);
@@ -209,8 +185,8 @@ TEST_F(SpawnerTest, TheFirstNonZeroExitStatusIsTheBrokers) {
     EXPECT_EQ(spawner.exit_code(), 3);
 }
 
-TEST_F(SpawnerTest, AChildKilledByASignalCounts128PlusTheSignal) {
-    auto& spawner = make({"sh", "-c", "kill -KILL $$"}, 1);
+TEST_F(TheSpawner, AChildKilledByASignalCounts128PlusTheSignal) {
+    auto& spawner = make_shell("kill -KILL $$", 1);
     ASSERT_TRUE(spawner.start().ok());
     ASSERT_TRUE(run_until_all_exited());
     EXPECT_EQ(*all_exited_code_, 128 + SIGKILL);
@@ -254,7 +230,7 @@ private:
     std::array<int, 2> fds_{-1, -1};
 };
 
-TEST_F(SpawnerTest, ForwardedSignalsReachEveryChild) {
+TEST_F(TheSpawner, ForwardedSignalsReachEveryChild) {
     ReadyPipe ready;
     // bash, not dash: dash cannot redirect to a descriptor above 9.
     auto& spawner = make(
@@ -272,7 +248,7 @@ TEST_F(SpawnerTest, ForwardedSignalsReachEveryChild) {
     EXPECT_FALSE(spawner.is_child(started_.at(0)));
 }
 
-TEST_F(SpawnerTest, DyingOfAForwardedSignalIsACleanExit) {
+TEST_F(TheSpawner, DyingOfAForwardedSignalIsACleanExit) {
     auto& spawner = make({"sleep", "100"}, 2);
     ASSERT_TRUE(spawner.start().ok());
     EXPECT_EQ(spawner.forward(SIGTERM), 2U);
@@ -281,7 +257,7 @@ TEST_F(SpawnerTest, DyingOfAForwardedSignalIsACleanExit) {
     EXPECT_EQ(exits_.at(started_.at(0)), 128 + SIGTERM) << "the per-child report keeps it";
 }
 
-TEST_F(SpawnerTest, ACommandThatCannotRunIsAnErrorNamingIt) {
+TEST_F(TheSpawner, ACommandThatCannotRunIsAnErrorNamingIt) {
     auto& spawner = make({"no-such-program-xyz", "--flag"}, 2);
     auto status = spawner.start();
     ASSERT_FALSE(status.ok());
@@ -289,9 +265,9 @@ TEST_F(SpawnerTest, ACommandThatCannotRunIsAnErrorNamingIt) {
     EXPECT_TRUE(started_.empty());
 }
 
-TEST_F(SpawnerTest, AnExecFailureInTheChildIsReported) {
+TEST_F(TheSpawner, AnExecFailureInTheChildIsReported) {
     // Executable, but not a format the kernel can run: execve fails in the child.
-    const std::string path = dir_ + "/not-a-program";
+    const std::string path = dir_.file("not-a-program");
     std::ofstream(path) << "\x7f"
                            "ELF garbage";
     chmod(path.c_str(), 0755);
@@ -301,7 +277,7 @@ TEST_F(SpawnerTest, AnExecFailureInTheChildIsReported) {
     EXPECT_EQ(status.error().message, "cannot run '" + path + "': Exec format error");
 }
 
-TEST_F(SpawnerTest, ClosingTerminatesChildrenStillRunning) {
+TEST_F(TheSpawner, ClosingTerminatesChildrenStillRunning) {
     auto& spawner = make({"sleep", "100"}, 1);
     ASSERT_TRUE(spawner.start().ok());
     const pid_t pid = started_.at(0);

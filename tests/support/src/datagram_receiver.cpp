@@ -1,3 +1,5 @@
+#include "poll_readable.hpp"
+
 #include <nb/test/datagram_receiver.hpp>
 
 #include <array>
@@ -6,7 +8,6 @@
 #include <cstring>
 #include <system_error>
 
-#include <poll.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -54,11 +55,7 @@ DatagramReceiver::~DatagramReceiver() {
 }
 
 std::optional<Datagram> DatagramReceiver::receive(std::chrono::milliseconds timeout) {
-    pollfd entry{fd_.get(), POLLIN, 0};
-    int n = 0;
-    do {
-        n = ::poll(&entry, 1, static_cast<int>(timeout.count()));
-    } while (n < 0 && errno == EINTR);
+    const int n = detail::poll_readable(fd_.get(), timeout);
     if (n < 0) {
         fail("poll");
     }

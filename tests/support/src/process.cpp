@@ -1,3 +1,5 @@
+#include "poll_readable.hpp"
+
 #include <nb/test/fd.hpp>
 #include <nb/test/process.hpp>
 
@@ -130,12 +132,7 @@ std::optional<int> wait_with_timeout(pid_t pid, std::chrono::milliseconds timeou
     if (!pidfd.valid()) {
         fail("pidfd_open");
     }
-    pollfd entry{pidfd.get(), POLLIN, 0};
-    int n = 0;
-    do {
-        n = ::poll(&entry, 1, static_cast<int>(timeout.count()));
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) {
+    if (detail::poll_readable(pidfd.get(), timeout) <= 0) {
         return std::nullopt;
     }
     int status = 0;

@@ -9,12 +9,6 @@ namespace {
 
 using ::testing::Optional;
 
-BrokerConfig watched_pool(unsigned expected) {
-    BrokerConfig config = pool_of(expected);
-    config.groups[0].watchdog = 10s;
-    return config;
-}
-
 const UpstreamContext broker_watchdog{.watchdog = 20s};
 
 TEST(AnIdleBroker, HasNoDeadlineAtAll) {
@@ -39,11 +33,21 @@ TEST(AnIdleBroker, WithCoalescedStatusWakesOnlyForTheTrailingFlush) {
     EXPECT_EQ(h.broker.next_deadline(), std::nullopt);
 }
 
-TEST(AWorkerWithAStartTimeout, IsLateWhenItMissesIt) {
-    BrokerConfig config = pool_of(1);
-    config.groups[0].start_timeout = 5s;
-    Harness h(config);
-    h.worker(1, "STATUS=loading");
+// One worker of a group with a 5 s start timeout has said it is loading.
+class AWorkerWithAStartTimeout : public ::testing::Test {
+protected:
+    AWorkerWithAStartTimeout() { h.worker(1, "STATUS=loading"); }
+
+    static BrokerConfig config() {
+        BrokerConfig config = pool_of(1);
+        config.groups[0].start_timeout = 5s;
+        return config;
+    }
+
+    Harness h{config()};
+};
+
+TEST_F(AWorkerWithAStartTimeout, IsLateWhenItMissesIt) {
     EXPECT_THAT(h.broker.next_deadline(), Optional(t0 + 5s));
     h.advance(4999ms);
     EXPECT_EQ(h.broker.workers(h.now)[0].state, WorkerState::starting);
@@ -53,21 +57,13 @@ TEST(AWorkerWithAStartTimeout, IsLateWhenItMissesIt) {
     EXPECT_EQ(h.broker.next_deadline(), std::nullopt);
 }
 
-TEST(AWorkerWithAStartTimeout, CanStillBecomeReadyAfterBeingLate) {
-    BrokerConfig config = pool_of(1);
-    config.groups[0].start_timeout = 5s;
-    Harness h(config);
-    h.worker(1, "STATUS=loading");
+TEST_F(AWorkerWithAStartTimeout, CanStillBecomeReadyAfterBeingLate) {
     h.advance(6s);
     h.worker(1, "READY=1");
     EXPECT_EQ(h.broker.state(), BrokerState::ready);
 }
 
-TEST(AWorkerWithAStartTimeout, GetsMoreTimeWithExtendTimeoutUsec) {
-    BrokerConfig config = pool_of(1);
-    config.groups[0].start_timeout = 5s;
-    Harness h(config);
-    h.worker(1, "STATUS=loading");
+TEST_F(AWorkerWithAStartTimeout, GetsMoreTimeWithExtendTimeoutUsec) {
     h.advance(4s);
     h.worker(1, "EXTEND_TIMEOUT_USEC=10000000");
     h.advance(9s);

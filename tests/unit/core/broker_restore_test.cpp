@@ -13,12 +13,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-BrokerConfig watched_pool(unsigned expected) {
-    BrokerConfig config = pool_of(expected);
-    config.groups[0].watchdog = 10s;
-    return config;
-}
-
 /// A fresh broker at `h.now`, fed the snapshot before anything was drained,
 /// as the shell does after a restart.
 std::size_t restore(Harness& h, const StateSnapshot& snapshot) {

@@ -4,6 +4,9 @@
 
 #include <gmock/gmock.h>
 
+#include <string>
+#include <utility>
+
 namespace nb::core::testing {
 namespace {
 
@@ -13,6 +16,12 @@ using ::testing::HasSubstr;
 BrokerConfig throttled_pool(unsigned expected) {
     BrokerConfig config = pool_of(expected);
     config.status_interval = 500ms;
+    return config;
+}
+
+BrokerConfig formatted_pool(unsigned expected, std::string format) {
+    BrokerConfig config = pool_of(expected);
+    config.status_format = std::move(format);
     return config;
 }
 
@@ -90,9 +99,7 @@ TEST(TheStatus, ListsAFewWorkersThenCountsTheRest) {
 }
 
 TEST(TheStatus, FollowsTheConfiguredFormat) {
-    BrokerConfig config = pool_of(2);
-    config.status_format = "[{state}] {ready} of {expected} up{details}{unknown}";
-    Harness h(config);
+    Harness h(formatted_pool(2, "[{state}] {ready} of {expected} up{details}{unknown}"));
     h.worker(1, "READY=1");
     EXPECT_EQ(h.last_status(), "[starting] 1 of 2 up{unknown}");
     h.worker(2, "READY=1");
@@ -100,17 +107,13 @@ TEST(TheStatus, FollowsTheConfiguredFormat) {
 }
 
 TEST(TheStatus, DoesNotExpandPlaceholdersInsideWorkerText) {
-    BrokerConfig config = pool_of(2);
-    config.status_format = "{details} / {ready}";
-    Harness h(config);
+    Harness h(formatted_pool(2, "{details} / {ready}"));
     h.worker(1, "STATUS={ready}{state}");
     EXPECT_EQ(h.last_status(), "web-1 starting ({ready}{state}) / 0");
 }
 
 TEST(TheStatus, StaysOneLineEvenWithANewlineInTheFormat) {
-    BrokerConfig config = pool_of(2);
-    config.status_format = "{ready}\nREADY=1";
-    Harness h(config);
+    Harness h(formatted_pool(2, "{ready}\nREADY=1"));
     EXPECT_EQ(h.count("READY"), 0U);
     EXPECT_EQ(h.last_status(), "0 READY=1");
 }

@@ -62,6 +62,13 @@ inline BrokerConfig pool_of(unsigned expected) {
     return config;
 }
 
+/// pool_of(expected) whose workers must ping (WATCHDOG=1) every 10 s.
+inline BrokerConfig watched_pool(unsigned expected) {
+    BrokerConfig config = pool_of(expected);
+    config.groups[0].watchdog = 10s;
+    return config;
+}
+
 class Harness {
 public:
     TimePoint now = t0; // before `broker`, which is constructed at this time

@@ -1,3 +1,4 @@
+#include "harness.hpp"
 #include "policy.hpp"
 
 #include <gtest/gtest.h>
@@ -9,15 +10,7 @@
 namespace nb::core {
 namespace {
 
-AllowRule allow(std::optional<uid_t> uid, std::optional<gid_t> gid, std::optional<std::string> unit,
-                std::vector<std::string> names) {
-    AllowRule rule;
-    rule.uid = uid;
-    rule.gid = gid;
-    rule.unit = std::move(unit);
-    rule.names = std::move(names);
-    return rule;
-}
+using testing::allow;
 
 Sender sender(uid_t uid, gid_t gid, std::string unit = {}) {
     Sender result;

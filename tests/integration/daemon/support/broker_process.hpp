@@ -3,9 +3,10 @@
 // UpstreamReceiver, its stderr goes to a log file the test can read, its
 // worker socket lives in the test's TempDir.
 
-#include "child_process.hpp"
-#include "temp_dir.hpp"
 #include "upstream_receiver.hpp"
+
+#include <nb/test/child_process.hpp>
+#include <nb/test/temp_dir.hpp>
 
 #include <chrono>
 #include <map>

@@ -1,10 +1,12 @@
 #pragma once
 // Stands in for systemd's notify socket of a unit with FileDescriptorStoreMax=:
-// like UpstreamReceiver, plus the fds that come with SCM_RIGHTS, kept in a
+// an UpstreamReceiver, plus the fds that come with SCM_RIGHTS, kept in a
 // store by systemd 252's rules (FDSTORE=1 adds under FDNAME, never replacing;
 // FDSTOREREMOVE=1 drops every fd of that name; beyond the capacity an fd is
 // closed), so a test can pass them to the next broker as systemd would.
 // The real thing is tested end to end (tests/e2e/broker_restart_test.sh).
+
+#include "upstream_receiver.hpp"
 
 #include <chrono>
 #include <deque>
@@ -16,7 +18,7 @@
 
 namespace nb::test {
 
-class FdStoreUpstream {
+class FdStoreUpstream : public UpstreamReceiver {
 public:
     struct Entry {
         std::string name;
@@ -25,17 +27,12 @@ public:
 
     /// Binds an AF_UNIX datagram socket at path. Throws std::runtime_error.
     FdStoreUpstream(std::string path, std::size_t capacity);
-    ~FdStoreUpstream();
+    ~FdStoreUpstream() override;
     FdStoreUpstream(const FdStoreUpstream&) = delete;
     FdStoreUpstream& operator=(const FdStoreUpstream&) = delete;
 
-    [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
     /// The next datagram (its fds applied to the store), or nothing on timeout.
-    std::optional<std::string> next(std::chrono::milliseconds timeout);
-    /// Reads until a datagram satisfies match (returned) or timeout passes.
-    std::optional<std::string> wait_for(const std::function<bool(const std::string&)>& match,
-                                        std::chrono::milliseconds timeout);
+    std::optional<std::string> next(std::chrono::milliseconds timeout) override;
 
     /// Newest first, as systemd hands them back.
     [[nodiscard]] const std::deque<Entry>& store() const noexcept { return store_; }
@@ -43,17 +40,13 @@ public:
     /// The socket as "notify" followed by the store's entries, for
     /// BrokerOptions::named_listen_fds (the fds stay owned here).
     [[nodiscard]] std::vector<std::pair<std::string, int>> listen_fds(int socket_fd) const;
-    [[nodiscard]] const std::vector<std::string>& history() const noexcept { return history_; }
 
 private:
     void apply(const std::string& datagram, std::vector<int> fds);
 
-    std::string path_;
     std::size_t capacity_;
-    int fd_ = -1;
     // Newest first, as systemd 252 prepends to its fd store list.
     std::deque<Entry> store_;
-    std::vector<std::string> history_;
 };
 
 } // namespace nb::test

@@ -1,8 +1,11 @@
 #include "upstream_receiver.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -33,6 +36,17 @@ UpstreamReceiver::~UpstreamReceiver() {
 }
 
 std::optional<std::string> UpstreamReceiver::next(std::chrono::milliseconds timeout) {
+    auto datagram = receive(timeout);
+    if (!datagram) {
+        return std::nullopt;
+    }
+    for (const int fd : datagram->fds) {
+        ::close(fd);
+    }
+    return std::move(datagram->text);
+}
+
+std::optional<ReceivedDatagram> UpstreamReceiver::receive(std::chrono::milliseconds timeout) {
     pollfd entry{fd_, POLLIN, 0};
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
@@ -46,12 +60,30 @@ std::optional<std::string> UpstreamReceiver::next(std::chrono::milliseconds time
             return std::nullopt;
         }
         std::array<char, 8192> buffer{};
-        const auto n = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int) * 253)> control{};
+        iovec iov{buffer.data(), buffer.size()};
+        msghdr message{};
+        message.msg_iov = &iov;
+        message.msg_iovlen = 1;
+        message.msg_control = control.data();
+        message.msg_controllen = control.size();
+        const auto n = ::recvmsg(fd_, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0) {
             continue;
         }
-        std::string datagram(buffer.data(), static_cast<std::size_t>(n));
-        history_.push_back(datagram);
+        ReceivedDatagram datagram{std::string(buffer.data(), static_cast<std::size_t>(n)), {}};
+        for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+             header = CMSG_NXTHDR(&message, header)) {
+            if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+                const std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (std::size_t i = 0; i < count; ++i) {
+                    int fd = -1;
+                    std::memcpy(&fd, CMSG_DATA(header) + i * sizeof(int), sizeof(int));
+                    datagram.fds.push_back(fd);
+                }
+            }
+        }
+        history_.push_back(datagram.text);
         return datagram;
     }
 }

@@ -11,18 +11,26 @@
 
 namespace nb::test {
 
+/// One datagram and the fds that came with it (SCM_RIGHTS, close-on-exec).
+struct ReceivedDatagram {
+    std::string text;
+    std::vector<int> fds; ///< owned by whoever received them
+};
+
 class UpstreamReceiver {
 public:
     /// Binds an AF_UNIX datagram socket at path. Throws std::runtime_error.
     explicit UpstreamReceiver(std::string path);
-    ~UpstreamReceiver();
+    virtual ~UpstreamReceiver();
     UpstreamReceiver(const UpstreamReceiver&) = delete;
     UpstreamReceiver& operator=(const UpstreamReceiver&) = delete;
 
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
     /// The next datagram, or nothing if none arrives within timeout.
-    std::optional<std::string> next(std::chrono::milliseconds timeout);
+    virtual std::optional<std::string> next(std::chrono::milliseconds timeout);
+    /// next() with the fds the datagram carried, which the caller then owns.
+    std::optional<ReceivedDatagram> receive(std::chrono::milliseconds timeout);
 
     /// Reads until a datagram satisfies match (returned) or timeout passes
     /// (nothing). Every datagram read is kept in history().

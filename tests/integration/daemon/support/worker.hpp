@@ -4,7 +4,7 @@
 // them when the child goes on) and then stay alive until the test closes their
 // stdin, so the broker sees a live pool.
 
-#include "child_process.hpp"
+#include <nb/test/child_process.hpp>
 
 #include <chrono>
 #include <functional>

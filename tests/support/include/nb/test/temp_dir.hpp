@@ -1,8 +1,11 @@
 #pragma once
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
+// A fresh directory under $TMPDIR (or /tmp) for one test (sockets, logs,
+// config), removed with everything in it at the end. World-traversable, so
+// that a worker running as another uid can reach a socket in it.
 // Throws std::system_error if it cannot be created.
 
 #include <filesystem>
+#include <string>
 
 namespace nb::test {
 
@@ -17,6 +20,12 @@ public:
     [[nodiscard]] std::filesystem::path operator/(const std::filesystem::path& name) const {
         return path_ / name;
     }
+    /// The path of name in the directory, as a string.
+    [[nodiscard]] std::string file(const std::string& name) const {
+        return (path_ / name).string();
+    }
+    /// Writes text to name and returns its path. Throws std::runtime_error.
+    std::string write(const std::string& name, const std::string& text) const;
 
 private:
     std::filesystem::path path_;

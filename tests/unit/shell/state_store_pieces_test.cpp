@@ -1,5 +1,6 @@
 // The shell's pieces of the restart path, without a broker: the sealed memfd
-// the state waits in, the fd store's names, and process start times.
+// the state waits in, the fd store's names, and start times read from a stat
+// line (read from a real process: tests/integration/daemon/process_start_time_test.cpp).
 #include "shell/fd_store_names.hpp"
 #include "shell/process_start_time.hpp"
 #include "shell/sealed_memfd.hpp"
@@ -11,7 +12,6 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace nb::daemon {
@@ -89,21 +89,6 @@ TEST(AStatLine, GivesItsStartTimeEvenWithSpacesAndParensInTheName) {
     EXPECT_EQ(
         start_time_from_stat("42 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 notanumber"),
         std::nullopt);
-}
-
-TEST(AProcessStartTime, IsReadForALiveProcessAndNothingForAGoneOne) {
-    const auto own = read_start_time(::getpid());
-    ASSERT_TRUE(own.has_value());
-    EXPECT_GT(*own, 0U);
-    EXPECT_EQ(read_start_time(::getpid()), own) << "a process's start time never changes";
-    const pid_t child = ::fork();
-    if (child == 0) {
-        ::_exit(0);
-    }
-    ASSERT_GT(child, 0);
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    EXPECT_EQ(read_start_time(child), std::nullopt);
 }
 
 } // namespace

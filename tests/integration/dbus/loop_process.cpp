@@ -1,4 +1,4 @@
-#include "child_process.hpp"
+#include "loop_process.hpp"
 
 #include <csignal>
 
@@ -6,8 +6,8 @@
 
 namespace nb::test {
 
-int ChildProcess::spawn(uv_loop_t* loop, std::vector<std::string> argv,
-                        std::vector<std::string> env) {
+int LoopProcess::spawn(uv_loop_t* loop, std::vector<std::string> argv,
+                       std::vector<std::string> env) {
     std::vector<char*> args;
     for (auto& a : argv) {
         args.push_back(a.data());
@@ -45,11 +45,11 @@ int ChildProcess::spawn(uv_loop_t* loop, std::vector<std::string> argv,
     options.stdio = stdio;
     options.stdio_count = 3;
     options.exit_cb = [](uv_process_t* p, std::int64_t status, int signal) {
-        auto* self = static_cast<ChildProcess*>(p->data);
+        auto* self = static_cast<LoopProcess*>(p->data);
         self->exit_status_ = status;
         self->term_signal_ = signal;
         uv_close(reinterpret_cast<uv_handle_t*>(p),
-                 [](uv_handle_t* h) { static_cast<ChildProcess*>(h->data)->exited_ = true; });
+                 [](uv_handle_t* h) { static_cast<LoopProcess*>(h->data)->exited_ = true; });
     };
     process_.data = this;
     open_pipes_ = 2;
@@ -84,7 +84,7 @@ int ChildProcess::spawn(uv_loop_t* loop, std::vector<std::string> argv,
     return 0;
 }
 
-void ChildProcess::kill(int signum) {
+void LoopProcess::kill(int signum) {
     if (!exited_) {
         uv_process_kill(&process_, signum);
     }

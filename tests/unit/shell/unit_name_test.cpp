@@ -1,19 +1,18 @@
-// The unit a worker runs in, from /proc/PID/cgroup, under systemd's unit-name rules.
+// The unit a worker runs in, from the text of /proc/PID/cgroup, under systemd's
+// unit-name rules (read from real processes: tests/integration/daemon/proc_files_test.cpp).
 
 #include "unit_name.hpp"
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 namespace nb::daemon {
 namespace {
 
-TEST(UnitName, a_service_in_the_system_slice_is_found) {
+TEST(UnitName, AServiceInTheSystemSliceIsFound) {
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/web@2.service\n"), "web@2.service");
 }
 
-TEST(UnitName, the_last_service_or_scope_on_the_path_wins) {
+TEST(UnitName, TheLastServiceOrScopeOnThePathWins) {
     EXPECT_EQ(unit_from_cgroup_file(
                   "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"),
               "app-x.scope");
@@ -21,30 +20,30 @@ TEST(UnitName, the_last_service_or_scope_on_the_path_wins) {
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/worker-3\n"), "db.service");
 }
 
-TEST(UnitName, escaped_cgroup_names_are_unescaped) {
+TEST(UnitName, EscapedCgroupNamesAreUnescaped) {
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/_cgroup.service\n"), "cgroup.service");
 }
 
-TEST(UnitName, the_unified_hierarchy_wins_over_the_legacy_one) {
+TEST(UnitName, TheUnifiedHierarchyWinsOverTheLegacyOne) {
     EXPECT_EQ(unit_from_cgroup_file("1:name=systemd:/system.slice/old.service\n"
                                     "0::/system.slice/new.service\n"),
               "new.service");
 }
 
-TEST(UnitName, a_legacy_host_is_read_from_the_name_systemd_hierarchy) {
+TEST(UnitName, ALegacyHostIsReadFromTheNameSystemdHierarchy) {
     EXPECT_EQ(unit_from_cgroup_file("4:memory:/system.slice/mem.service\n"
                                     "1:name=systemd:/system.slice/legacy.service\n"
                                     "0::/\n"),
               "legacy.service");
 }
 
-TEST(UnitName, no_unit_gives_an_empty_name) {
+TEST(UnitName, NoUnitGivesAnEmptyName) {
     EXPECT_EQ(unit_from_cgroup_file("0::/\n"), "");
     EXPECT_EQ(unit_from_cgroup_file("0::/init.scope.d/x.slice\n"), "");
     EXPECT_EQ(unit_from_cgroup_file(""), "");
 }
 
-TEST(UnitName, templates_and_invalid_names_are_not_units) {
+TEST(UnitName, TemplatesAndInvalidNamesAreNotUnits) {
     EXPECT_FALSE(is_service_or_scope_name("web@.service"));
     EXPECT_FALSE(is_service_or_scope_name("@x.service"));
     EXPECT_FALSE(is_service_or_scope_name(".service"));
@@ -54,15 +53,6 @@ TEST(UnitName, templates_and_invalid_names_are_not_units) {
     EXPECT_FALSE(is_service_or_scope_name(std::string(250, 'a') + ".service"));
     EXPECT_TRUE(is_service_or_scope_name("a-b_c:d\\x2d.service"));
     EXPECT_TRUE(is_service_or_scope_name("session-3.scope"));
-}
-
-TEST(UnitName, a_process_that_is_gone_has_no_unit) {
-    EXPECT_EQ(read_unit_of(0x3fffffff), "");
-}
-
-TEST(UnitName, our_own_cgroup_file_can_be_read) {
-    // Whatever it is here (a unit or none), reading it must not fail or throw.
-    EXPECT_NO_THROW((void)read_unit_of(::getpid()));
 }
 
 } // namespace

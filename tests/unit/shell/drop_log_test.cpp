@@ -18,10 +18,10 @@ protected:
     void TearDown() override { set_log_level(LogLevel::info); }
 };
 
-using RateLimitedLogTest = QuietLog;
-using DropLogTest = QuietLog;
+using ARateLimitedLog = QuietLog;
+using TheDropLog = QuietLog;
 
-TEST_F(RateLimitedLogTest, lines_beyond_the_burst_are_suppressed_until_the_interval_ends) {
+TEST_F(ARateLimitedLog, LinesBeyondTheBurstAreSuppressedUntilTheIntervalEnds) {
     RateLimitedLog log(3, 1000ms);
     const auto start = Clock::now();
     for (int i = 0; i < 10; ++i) {
@@ -33,7 +33,7 @@ TEST_F(RateLimitedLogTest, lines_beyond_the_burst_are_suppressed_until_the_inter
     EXPECT_EQ(log.suppressed_total(), 7U);
 }
 
-TEST_F(DropLogTest, every_drop_is_counted_under_its_reason) {
+TEST_F(TheDropLog, EveryDropIsCountedUnderItsReason) {
     DropLog drops;
     const auto now = Clock::now();
     for (int i = 0; i < 1000; ++i) {
@@ -48,11 +48,11 @@ TEST_F(DropLogTest, every_drop_is_counted_under_its_reason) {
     EXPECT_EQ(drops.summary(), "oversize=1 no-credentials=1 rate-limited=1000");
 }
 
-TEST_F(DropLogTest, nothing_dropped_reads_none) {
+TEST_F(TheDropLog, NothingDroppedReadsNone) {
     EXPECT_EQ(DropLog().summary(), "none");
 }
 
-TEST(DropReason, every_core_verdict_but_accepted_maps_to_its_own_reason) {
+TEST(DropReason, EveryCoreVerdictButAcceptedMapsToItsOwnReason) {
     EXPECT_EQ(drop_reason_for(core::Verdict::forbidden_key), DropReason::forbidden_key);
     EXPECT_EQ(drop_reason_for(core::Verdict::unauthorised), DropReason::unauthorised);
     EXPECT_EQ(drop_reason_for(core::Verdict::name_denied), DropReason::name_denied);

@@ -1,4 +1,6 @@
-#include "child_process.hpp"
+#include "poll_readable.hpp"
+
+#include <nb/test/child_process.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -163,12 +164,7 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
     if (reaped_ || pid_ <= 0) {
         return std::nullopt;
     }
-    pollfd entry{pidfd_, POLLIN, 0};
-    int rc = 0;
-    do {
-        rc = ::poll(&entry, 1, static_cast<int>(timeout.count()));
-    } while (rc < 0 && errno == EINTR);
-    if (rc <= 0) {
+    if (detail::poll_readable(pidfd_, timeout) <= 0) {
         return std::nullopt;
     }
     int status = 0;

@@ -2,7 +2,9 @@
 // A real client process (busctl, the notify-broker CLI, ...) run on the test's
 // libuv loop, so the broker under test keeps serving while it runs. Captures
 // stdout and stderr; exited() turns true when the process and its pipes are done.
-// Thread-safety: the loop thread only.
+// Thread-safety: the loop thread only. (nb::test::ChildProcess in tests/support
+// waits by blocking the test thread in poll(), which would stop the broker
+// under test that runs on the same loop.)
 
 #include <uv.h>
 
@@ -12,7 +14,7 @@
 
 namespace nb::test {
 
-class ChildProcess {
+class LoopProcess {
 public:
     /// Spawns argv[0] (searched in PATH) with our environment plus `env`
     /// ("KEY=VALUE"). Returns the libuv error, 0 on success.
@@ -28,17 +30,17 @@ public:
     [[nodiscard]] const std::string& out() const noexcept { return out_; }
     [[nodiscard]] const std::string& err() const noexcept { return err_; }
 
-    ChildProcess() = default;
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
+    LoopProcess() = default;
+    LoopProcess(const LoopProcess&) = delete;
+    LoopProcess& operator=(const LoopProcess&) = delete;
     /// The process must have exited (the handles live in this object).
-    ~ChildProcess() = default;
+    ~LoopProcess() = default;
 
 private:
     struct Pipe {
         uv_pipe_t handle{};
         std::string* sink = nullptr;
-        ChildProcess* owner = nullptr;
+        LoopProcess* owner = nullptr;
     };
 
     uv_process_t process_{};
