@@ -2,6 +2,7 @@
 #include "spawn/spawner.hpp"
 
 #include <nb/test/datagram_receiver.hpp>
+#include <nb/test/process.hpp>
 #include <nb/test/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -282,10 +283,10 @@ TEST_F(TheSpawner, ClosingTerminatesChildrenStillRunning) {
     ASSERT_TRUE(spawner.start().ok());
     const pid_t pid = started_.at(0);
     spawner.close();
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFSIGNALED(status));
-    EXPECT_EQ(WTERMSIG(status), SIGTERM);
+    const auto status = nb::test::wait_for_exit(pid, std::chrono::seconds(5));
+    ASSERT_TRUE(status) << "the child (sleep 100) was still running 5 s after close()";
+    EXPECT_TRUE(WIFSIGNALED(*status));
+    EXPECT_EQ(WTERMSIG(*status), SIGTERM);
     EXPECT_EQ(all_exited_calls_, 0) << "no callback after close()";
 }
 

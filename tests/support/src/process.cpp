@@ -126,8 +126,10 @@ std::optional<std::string> read_line_from(int fd, std::string& buffer,
     }
 }
 
-// Waits for the child with a pidfd (an event, no polling loop).
-std::optional<int> wait_with_timeout(pid_t pid, std::chrono::milliseconds timeout) {
+} // namespace
+
+// With a pidfd: an event, no polling loop.
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
     const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd.valid()) {
         fail("pidfd_open");
@@ -143,8 +145,6 @@ std::optional<int> wait_with_timeout(pid_t pid, std::chrono::milliseconds timeou
     }
     return status;
 }
-
-} // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
     Fd out;
@@ -171,7 +171,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
             err_open = read_some(err.get(), result.err);
         }
     }
-    const auto status = wait_with_timeout(pid, std::chrono::milliseconds(remaining_ms(deadline)));
+    const auto status = wait_for_exit(pid, std::chrono::milliseconds(remaining_ms(deadline)));
     if (!status) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
@@ -213,7 +213,7 @@ std::optional<std::string> RunningProcess::read_error_line(std::chrono::millisec
 
 std::optional<int> RunningProcess::wait(std::chrono::milliseconds timeout) {
     if (!reaped_) {
-        const auto status = wait_with_timeout(pid_, timeout);
+        const auto status = wait_for_exit(pid_, timeout);
         if (!status) {
             return std::nullopt;
         }

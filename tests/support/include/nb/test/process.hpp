@@ -26,6 +26,11 @@ struct ProcessOptions {
     std::chrono::milliseconds timeout = std::chrono::seconds(30); ///< then SIGKILL
 };
 
+/// Waits up to timeout for a child of this process to exit, and reaps it: its
+/// wait status, or nothing on timeout (the child is left running). Throws
+/// std::system_error if pid is not a process of ours.
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout);
+
 /// Runs argv[0] (a path) to completion. Throws std::system_error if it cannot
 /// be started, std::runtime_error if it times out (after killing it).
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
