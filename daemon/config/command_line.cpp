@@ -1,8 +1,8 @@
-#include "command_line.hpp"
+#include "config/command_line.hpp"
 
-#include "config_loader.hpp"
-#include "duration.hpp"
-#include "value_parsers.hpp"
+#include "config/config_loader.hpp"
+#include "config/duration.hpp"
+#include "config/value_parsers.hpp"
 
 #include <array>
 

@@ -1,7 +1,7 @@
-#include "config_loader.hpp"
+#include "config/config_loader.hpp"
 
-#include "table_reader.hpp"
-#include "value_parsers.hpp"
+#include "config/table_reader.hpp"
+#include "config/value_parsers.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,7 +1,7 @@
-#include "config_writer.hpp"
+#include "config/config_writer.hpp"
 
-#include "duration.hpp"
-#include "value_parsers.hpp"
+#include "config/duration.hpp"
+#include "config/value_parsers.hpp"
 
 #include <cstdio>
 #include <sstream>

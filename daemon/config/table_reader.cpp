@@ -1,7 +1,7 @@
-#include "table_reader.hpp"
+#include "config/table_reader.hpp"
 
-#include "duration.hpp"
-#include "value_parsers.hpp"
+#include "config/duration.hpp"
+#include "config/value_parsers.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "value_parsers.hpp"
+#include "config/value_parsers.hpp"
 
 #include <algorithm>
 #include <array>

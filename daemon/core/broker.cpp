@@ -1,7 +1,7 @@
 // Broker: the facade, the broker's own lifecycle (start, reload, stop), timers
 // and the consolidated state. Worker messages are in broker_events.cpp.
-#include "broker_impl.hpp"
-#include "safe_text.hpp"
+#include "core/broker_impl.hpp"
+#include "core/safe_text.hpp"
 
 #include <algorithm>
 #include <utility>

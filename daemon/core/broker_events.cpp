@@ -1,9 +1,9 @@
 // Broker: what workers say (admission, then the keys we act on), how they
 // leave, and the worker table.
-#include "broker_impl.hpp"
-#include "forbidden_keys.hpp"
-#include "safe_text.hpp"
-#include "worker_name.hpp"
+#include "core/broker_impl.hpp"
+#include "core/forbidden_keys.hpp"
+#include "core/safe_text.hpp"
+#include "core/worker_name.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -2,15 +2,15 @@
 // The state behind Broker, shared by broker.cpp (lifecycle, state, timers) and
 // broker_events.cpp (worker messages and departures). Internal to the core.
 
-#include "broker.hpp"
-#include "deadline_queue.hpp"
-#include "departed_workers.hpp"
-#include "policy.hpp"
-#include "rate_limiter.hpp"
-#include "readiness_rule.hpp"
-#include "status_composer.hpp"
-#include "upstream_scheduler.hpp"
-#include "worker_registry.hpp"
+#include "core/broker.hpp"
+#include "core/deadline_queue.hpp"
+#include "core/departed_workers.hpp"
+#include "core/policy.hpp"
+#include "core/rate_limiter.hpp"
+#include "core/readiness_rule.hpp"
+#include "core/status_composer.hpp"
+#include "core/upstream_scheduler.hpp"
+#include "core/worker_registry.hpp"
 
 #include <cstdint>
 #include <optional>

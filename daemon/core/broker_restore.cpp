@@ -1,8 +1,8 @@
 // Broker: handing the worker table to the next broker process across a
 // restart (export_state) and taking it over (import_state).
-#include "broker_impl.hpp"
-#include "safe_text.hpp"
-#include "worker_name.hpp"
+#include "core/broker_impl.hpp"
+#include "core/safe_text.hpp"
+#include "core/worker_name.hpp"
 
 #include <chrono>
 

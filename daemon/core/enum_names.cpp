@@ -1,6 +1,6 @@
 // The words D-Bus, the CLI and the logs show for the core's enums.
-#include "broker.hpp"
-#include "worker_info.hpp"
+#include "core/broker.hpp"
+#include "core/worker_info.hpp"
 
 namespace nb::core {
 

@@ -1,4 +1,4 @@
-#include "call_errors.hpp"
+#include "dbus/call_errors.hpp"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "properties_snapshot.hpp"
+#include "dbus/properties_snapshot.hpp"
 
 namespace nb::dbus {
 

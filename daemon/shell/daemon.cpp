@@ -1,7 +1,7 @@
-#include "daemon.hpp"
+#include "shell/daemon.hpp"
 
-#include "logger.hpp"
-#include "unit_name.hpp"
+#include "base/logger.hpp"
+#include "shell/unit_name.hpp"
 
 #include <chrono>
 #include <csignal>

@@ -1,4 +1,4 @@
-#include "drop_reason.hpp"
+#include "shell/drop_reason.hpp"
 
 namespace nb::daemon {
 

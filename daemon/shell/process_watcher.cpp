@@ -1,6 +1,6 @@
-#include "process_watcher.hpp"
+#include "shell/process_watcher.hpp"
 
-#include "logger.hpp"
+#include "base/logger.hpp"
 
 #include <poll.h>
 #include <sys/stat.h>

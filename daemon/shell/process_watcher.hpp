@@ -5,8 +5,8 @@
 // message with the same pid is from a different process.
 // Thread-safety: the loop thread only.
 
-#include "unique_fd.hpp"
-#include "uv_handle.hpp"
+#include "base/unique_fd.hpp"
+#include "base/uv_handle.hpp"
 
 #include <cstddef>
 #include <functional>

@@ -1,4 +1,4 @@
-#include "child_process.hpp"
+#include "spawn/child_process.hpp"
 
 #include <cerrno>
 #include <csignal>

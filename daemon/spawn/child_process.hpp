@@ -4,7 +4,7 @@
 // exits. Signals go through the pidfd, so a recycled pid is never signalled.
 // Thread-safety: the loop thread only. Callbacks are invoked from the loop.
 
-#include "launch_plan.hpp"
+#include "spawn/launch_plan.hpp"
 
 #include <nb/proto/result.hpp>
 

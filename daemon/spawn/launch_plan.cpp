@@ -1,4 +1,4 @@
-#include "launch_plan.hpp"
+#include "spawn/launch_plan.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "spawner.hpp"
+#include "spawn/spawner.hpp"
 
 #include <csignal>
 

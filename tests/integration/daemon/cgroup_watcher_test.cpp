@@ -1,7 +1,7 @@
 // Units followed through their cgroups: the pure parsers, and CgroupWatcher on a
 // real libuv loop with a real cgroup2 sub-cgroup (root only: creating cgroups).
 
-#include "cgroup_watcher.hpp"
+#include "shell/cgroup_watcher.hpp"
 
 #include <gtest/gtest.h>
 #include <uv.h>

@@ -1,8 +1,8 @@
 // The shell's pieces of the restart path, without a broker: the sealed memfd
 // the state waits in, the fd store's names, and process start times.
+#include "base/sealed_memfd.hpp"
 #include "shell/fd_store_names.hpp"
 #include "shell/process_start_time.hpp"
-#include "shell/sealed_memfd.hpp"
 
 #include <gtest/gtest.h>
 

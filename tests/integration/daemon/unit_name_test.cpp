@@ -1,6 +1,6 @@
 // The unit a worker runs in, from /proc/PID/cgroup, under systemd's unit-name rules.
 
-#include "unit_name.hpp"
+#include "shell/unit_name.hpp"
 
 #include <gtest/gtest.h>
 
