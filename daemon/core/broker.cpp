@@ -45,9 +45,17 @@ const GroupConfig* Broker::Impl::group_named(const std::string& name) const noex
     return found == config.groups.end() ? nullptr : &*found;
 }
 
+const GroupConfig* Broker::Impl::group_config(const Worker& worker) const noexcept {
+    return worker.group < config.groups.size() ? &config.groups[worker.group] : nullptr;
+}
+
+std::string Broker::Impl::group_name(const Worker& worker) const {
+    const GroupConfig* group = group_config(worker);
+    return group == nullptr ? std::string() : group->name;
+}
+
 void Broker::Impl::arm(const Worker& worker, TimePoint now) {
-    const GroupConfig* group =
-        worker.group < config.groups.size() ? &config.groups[worker.group] : nullptr;
+    const GroupConfig* group = group_config(worker);
     std::optional<TimePoint> deadline;
     if (group != nullptr && state != BrokerState::stopping) {
         if ((worker.state == WorkerState::starting || worker.state == WorkerState::reloading) &&

@@ -46,6 +46,10 @@ struct Broker::Impl {
     [[nodiscard]] bool healthy() const noexcept;
     [[nodiscard]] std::optional<std::size_t> group_of(const std::string& name) const;
     [[nodiscard]] const GroupConfig* group_named(const std::string& name) const noexcept;
+    /// The group a worker counts in; nullptr when it fits none (counted nowhere).
+    [[nodiscard]] const GroupConfig* group_config(const Worker& worker) const noexcept;
+    /// That group's name; empty when it fits none.
+    [[nodiscard]] std::string group_name(const Worker& worker) const;
     [[nodiscard]] const std::string& status_text() const;
     [[nodiscard]] StatusFacts facts() const;
     [[nodiscard]] ReadinessRule rule() const noexcept { return ReadinessRule(config.groups); }

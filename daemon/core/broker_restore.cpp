@@ -32,9 +32,7 @@ StateSnapshot Broker::export_state(TimePoint now) const {
     for (const Worker* worker : impl.registry.in_order()) {
         WorkerRecord record;
         record.name = worker->name;
-        record.group = worker->group < impl.config.groups.size()
-                           ? impl.config.groups[worker->group].name
-                           : std::string();
+        record.group = impl.group_name(*worker);
         record.source = worker->source;
         record.pid = worker->pid;
         record.uid = worker->uid;
