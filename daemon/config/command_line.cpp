@@ -103,94 +103,112 @@ std::optional<Given>& slot(Overrides& o, Option option) {
 // Turns a value check's Error into "--option: why".
 template <class T>
 proto::Result<T> for_option(const Given& given, proto::Result<T> result) {
-    if (!result)
+    if (!result) {
         return option_error(given.name, result.error().message);
+    }
     return result;
 }
 
 proto::Status apply(const Overrides& o, daemon::DaemonSettings& s) {
     if (o.socket) {
-        if (auto status = check_socket_path(o.socket->value); !status)
+        if (auto status = check_socket_path(o.socket->value); !status) {
             return option_error(o.socket->name, status.error().message);
+        }
         s.socket.path = o.socket->value;
     }
     if (o.socket_mode) {
         auto mode = for_option(*o.socket_mode, parse_mode(o.socket_mode->value));
-        if (!mode)
+        if (!mode) {
             return mode.error();
+        }
         s.socket.mode = *mode;
     }
     if (o.socket_group) {
         auto gid = for_option(*o.socket_group, lookup_group(o.socket_group->value));
-        if (!gid)
+        if (!gid) {
             return gid.error();
+        }
         s.socket.group = *gid;
     }
     if (o.log_level) {
         auto level = for_option(*o.log_level, parse_log_level(o.log_level->value));
-        if (!level)
+        if (!level) {
             return level.error();
+        }
         s.log_level = *level;
     }
     if (o.bus) {
-        if (auto status = check_bus(o.bus->value); !status)
+        if (auto status = check_bus(o.bus->value); !status) {
             return option_error(o.bus->name, status.error().message);
+        }
         s.bus.bus = o.bus->value;
     }
     if (o.bus_name) {
-        if (auto status = check_bus_name(o.bus_name->value); !status)
+        if (auto status = check_bus_name(o.bus_name->value); !status) {
             return option_error(o.bus_name->name, status.error().message);
+        }
         s.bus.name = o.bus_name->value;
     }
     if (o.status_interval) {
         auto span = for_option(*o.status_interval, parse_duration(o.status_interval->value));
-        if (!span)
+        if (!span) {
             return span.error();
-        if (span->count() != 0 && *span < std::chrono::milliseconds{1})
+        }
+        if (span->count() != 0 && *span < std::chrono::milliseconds{1}) {
             return option_error(o.status_interval->name, "must be 0 or at least 1ms");
+        }
         s.broker.status_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*span);
     }
-    if (o.command)
+    if (o.command) {
         s.spawn.command = *o.command;
+    }
     std::optional<unsigned> copies;
     if (o.workers) {
         auto count = for_option(*o.workers, parse_count(o.workers->value));
-        if (!count)
+        if (!count) {
             return count.error();
-        if (*count == 0 || *count > 4096)
+        }
+        if (*count == 0 || *count > 4096) {
             return option_error(o.workers->name, "must be between 1 and 4096");
-        if (s.spawn.command.empty())
+        }
+        if (s.spawn.command.empty()) {
             return option_error(o.workers->name, "needs a command to run (after --)");
+        }
         copies = *count;
         s.spawn.copies = *count;
     }
     std::optional<unsigned> expected;
     if (o.expect) {
         auto count = for_option(*o.expect, parse_count(o.expect->value));
-        if (!count)
+        if (!count) {
             return count.error();
-        if (*count == 0)
+        }
+        if (*count == 0) {
             return option_error(o.expect->name, "must be at least 1");
-        if (*count > s.broker.max_workers)
+        }
+        if (*count > s.broker.max_workers) {
             return option_error(o.expect->name, "is more than max_workers (" +
                                                     std::to_string(s.broker.max_workers) + ")");
+        }
         expected = *count;
     } else if (copies && !o.config) {
         // Without a config file, "spawn N copies" means "wait for N workers".
         expected = *copies;
     }
     if (expected) {
-        if (s.broker.groups.size() != 1)
+        if (s.broker.groups.size() != 1) {
             return option_error(o.expect ? o.expect->name : o.workers->name,
                                 "the config file defines " +
                                     std::to_string(s.broker.groups.size()) +
                                     " groups; set expect in each [[group]]");
+        }
         core::GroupConfig& group = s.broker.groups.front();
-        if (group.min_ready && *group.min_ready > *expected)
+        if (group.min_ready && *group.min_ready > *expected) {
             return option_error(o.expect ? o.expect->name : o.workers->name,
                                 std::to_string(*expected) + " is less than min_ready (" +
                                     std::to_string(*group.min_ready) + ") of group '" + group.name +
                                     "'");
+        }
         group.expected = *expected;
     }
     s.check_config_only = o.check_config;
@@ -206,29 +224,37 @@ proto::Result<CommandLine> parse_command_line(const std::vector<std::string>& ar
         if (arg == "--") {
             std::vector<std::string> command(args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                                              args.end());
-            if (command.empty() || command.front().empty())
+            if (command.empty() || command.front().empty()) {
                 return option_error("--", "needs a command to run after it");
+            }
             given.command = std::move(command);
             break;
         }
-        if (!arg.starts_with('-') || arg == "-")
+        if (!arg.starts_with('-') || arg == "-") {
             return proto::Error{"unexpected argument '" + arg +
                                 "' (put the command to spawn after --)"};
+        }
         const auto equals = arg.find('=');
         const std::string_view name = std::string_view(arg).substr(0, equals);
         const OptionSpec* spec = nullptr;
-        for (const OptionSpec& candidate : options)
-            if (candidate.name == name)
+        for (const OptionSpec& candidate : options) {
+            if (candidate.name == name) {
                 spec = &candidate;
-        if (spec == nullptr)
+            }
+        }
+        if (spec == nullptr) {
             return proto::Error{"unknown option '" + std::string(name) + "' (see --help)"};
+        }
         if (!spec->takes_value) {
-            if (equals != std::string::npos)
+            if (equals != std::string::npos) {
                 return option_error(spec->name, "takes no value");
-            if (spec->option == Option::help)
+            }
+            if (spec->option == Option::help) {
                 return CommandLine{{}, usage_text("notify-brokerd")};
-            if (spec->option == Option::version)
+            }
+            if (spec->option == Option::version) {
                 return CommandLine{{}, std::string("notify-brokerd ") + NB_VERSION + "\n"};
+            }
             given.check_config = true;
             continue;
         }
@@ -236,8 +262,9 @@ proto::Result<CommandLine> parse_command_line(const std::vector<std::string>& ar
         if (equals != std::string::npos) {
             value = arg.substr(equals + 1);
         } else {
-            if (i + 1 == args.size())
+            if (i + 1 == args.size()) {
                 return option_error(spec->name, "needs a value");
+            }
             value = args[++i];
         }
         slot(given, spec->option) = Given{spec->name, std::move(value)};
@@ -245,22 +272,26 @@ proto::Result<CommandLine> parse_command_line(const std::vector<std::string>& ar
 
     CommandLine result;
     if (given.config) {
-        if (given.config->value.empty())
+        if (given.config->value.empty()) {
             return option_error(given.config->name, "needs a file name");
+        }
         auto loaded = load_config_file(given.config->value);
-        if (!loaded)
+        if (!loaded) {
             return loaded.error();
+        }
         result.settings = std::move(loaded).value();
     }
-    if (auto status = apply(given, result.settings); !status)
+    if (auto status = apply(given, result.settings); !status) {
         return status.error();
+    }
     return result;
 }
 
 proto::Result<CommandLine> parse_command_line(int argc, const char* const* argv) {
     std::vector<std::string> args;
-    for (int i = 1; i < argc; ++i)
+    for (int i = 1; i < argc; ++i) {
         args.emplace_back(argv[i]);
+    }
     return parse_command_line(args);
 }
 
