@@ -1,9 +1,11 @@
 #include "notification_format.hpp"
 
 #include <nb/proto/message.hpp>
+#include <nb/proto/quote.hpp>
 #include <nb/proto/utf8.hpp>
 
 #include <cstdio>
+#include <ctime>
 
 namespace nb::cli {
 namespace {
@@ -36,34 +38,7 @@ std::string text_quote(std::string_view value) {
     if (is_plain(value)) {
         return std::string(value);
     }
-    std::string out = "\"";
-    for (const char c : value) {
-        const auto byte = static_cast<unsigned char>(c);
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (byte < 0x20 || byte == 0x7f) {
-                char escaped[8];
-                std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
-                out += escaped;
-            } else {
-                out += c; // UTF-8 stays readable
-            }
-        }
-    }
-    out += '"';
-    return out;
+    return proto::quote(value, proto::QuoteStyle{.keep_high_bytes = true}); // UTF-8 stays readable
 }
 
 std::optional<std::string> why_invalid(const ReceivedNotification& notification) {
@@ -79,25 +54,9 @@ std::optional<std::string> why_invalid(const ReceivedNotification& notification)
 } // namespace
 
 std::string json_quote(std::string_view text) {
-    const bool utf8 = proto::is_valid_utf8(text);
-    std::string out = "\"";
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (byte < 0x20 || byte == 0x7f || (!utf8 && byte >= 0x80)) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof(escaped), "\\u%04x", byte);
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    return out;
+    // Bytes of invalid UTF-8 become \u00NN: a JSON reader must get a valid string.
+    return proto::quote(text, proto::QuoteStyle{.unicode_escapes = true,
+                                                .keep_high_bytes = proto::is_valid_utf8(text)});
 }
 
 std::string format_text(const ReceivedNotification& notification) {

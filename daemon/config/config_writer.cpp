@@ -3,7 +3,8 @@
 #include "config/duration.hpp"
 #include "config/value_parsers.hpp"
 
-#include <cstdio>
+#include <nb/proto/quote.hpp>
+
 #include <sstream>
 
 namespace nb::config {
@@ -12,25 +13,7 @@ namespace {
 // A TOML basic string: quotes, backslashes and control characters escaped, so
 // that any value (a status format, an odd path) survives the round trip.
 std::string quote(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
+    return proto::quote(text, proto::QuoteStyle{.unicode_escapes = true, .keep_high_bytes = true});
 }
 
 std::string quote_list(const std::vector<std::string>& items) {

@@ -1,9 +1,9 @@
 #include "field_rules.hpp"
 
 #include "decimal.hpp"
-#include "quote.hpp"
 
 #include <nb/proto/message.hpp>
+#include <nb/proto/quote.hpp>
 #include <nb/proto/utf8.hpp>
 
 #include <array>
