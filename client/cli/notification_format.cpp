@@ -4,8 +4,10 @@
 #include <nb/proto/quote.hpp>
 #include <nb/proto/utf8.hpp>
 
+#include <array>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace nb::cli {
 namespace {
@@ -51,6 +53,24 @@ std::optional<std::string> why_invalid(const ReceivedNotification& notification)
     return std::nullopt;
 }
 
+// The datagram's fields, or why it is not a notification systemd would take.
+proto::Result<proto::Message> parse_notification(const ReceivedNotification& notification) {
+    if (auto invalid = why_invalid(notification)) {
+        return proto::Error{std::move(*invalid)};
+    }
+    return proto::Message::parse(notification.data);
+}
+
+// The sender's pid, uid and gid in decimal, or `unknown` for each.
+std::array<std::string, 3> sender_ids(const ReceivedNotification& notification,
+                                      std::string_view unknown) {
+    if (!notification.sender) {
+        return {std::string(unknown), std::string(unknown), std::string(unknown)};
+    }
+    return {std::to_string(notification.sender->pid), std::to_string(notification.sender->uid),
+            std::to_string(notification.sender->gid)};
+}
+
 } // namespace
 
 std::string json_quote(std::string_view text) {
@@ -60,57 +80,38 @@ std::string json_quote(std::string_view text) {
 }
 
 std::string format_text(const ReceivedNotification& notification) {
-    std::string line = iso_time(notification.realtime);
-    if (notification.sender) {
-        line += " pid=" + std::to_string(notification.sender->pid) +
-                " uid=" + std::to_string(notification.sender->uid) +
-                " gid=" + std::to_string(notification.sender->gid);
-    } else {
-        line += " pid=? uid=? gid=?";
+    const auto [pid, uid, gid] = sender_ids(notification, "?");
+    std::string line = iso_time(notification.realtime) + " pid=" + pid + " uid=" + uid +
+                       " gid=" + gid + " fds=" + std::to_string(notification.fd_count);
+    const auto parsed = parse_notification(notification);
+    if (!parsed) {
+        return line + " invalid=" + text_quote(parsed.error().message) +
+               " raw=" + text_quote(notification.data);
     }
-    line += " fds=" + std::to_string(notification.fd_count);
-    auto invalid = why_invalid(notification);
-    if (!invalid) {
-        auto parsed = proto::Message::parse(notification.data);
-        if (parsed) {
-            for (const auto& assignment : parsed->assignments()) {
-                line += ' ' + assignment.key + '=' + text_quote(assignment.value);
-            }
-            return line;
-        }
-        invalid = parsed.error().message;
+    for (const auto& assignment : parsed->assignments()) {
+        line += ' ' + assignment.key + '=' + text_quote(assignment.value);
     }
-    line += " invalid=" + text_quote(*invalid) + " raw=" + text_quote(notification.data);
     return line;
 }
 
 std::string format_json(const ReceivedNotification& notification) {
-    std::string out = "{\"time\":" + json_quote(iso_time(notification.realtime));
-    if (notification.sender) {
-        out += ",\"pid\":" + std::to_string(notification.sender->pid) +
-               ",\"uid\":" + std::to_string(notification.sender->uid) +
-               ",\"gid\":" + std::to_string(notification.sender->gid);
-    } else {
-        out += ",\"pid\":null,\"uid\":null,\"gid\":null";
+    const auto [pid, uid, gid] = sender_ids(notification, "null");
+    std::string out = "{\"time\":" + json_quote(iso_time(notification.realtime)) +
+                      ",\"pid\":" + pid + ",\"uid\":" + uid + ",\"gid\":" + gid +
+                      ",\"fds\":" + std::to_string(notification.fd_count);
+    const auto parsed = parse_notification(notification);
+    if (!parsed) {
+        return out + ",\"error\":" + json_quote(parsed.error().message) +
+               ",\"raw\":" + json_quote(notification.data) + '}';
     }
-    out += ",\"fds\":" + std::to_string(notification.fd_count);
-    auto invalid = why_invalid(notification);
-    if (!invalid) {
-        auto parsed = proto::Message::parse(notification.data);
-        if (parsed) {
-            out += ",\"fields\":{";
-            bool first = true;
-            for (const auto& assignment : parsed->assignments()) {
-                out += first ? "" : ",";
-                out += json_quote(assignment.key) + ':' + json_quote(assignment.value);
-                first = false;
-            }
-            return out + "}}";
-        }
-        invalid = parsed.error().message;
+    out += ",\"fields\":{";
+    bool first = true;
+    for (const auto& assignment : parsed->assignments()) {
+        out += first ? "" : ",";
+        out += json_quote(assignment.key) + ':' + json_quote(assignment.value);
+        first = false;
     }
-    return out + ",\"error\":" + json_quote(*invalid) +
-           ",\"raw\":" + json_quote(notification.data) + '}';
+    return out + "}}";
 }
 
 } // namespace nb::cli

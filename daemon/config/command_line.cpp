@@ -13,45 +13,6 @@
 namespace nb::config {
 namespace {
 
-enum class Option {
-    config,
-    check_config,
-    socket,
-    socket_mode,
-    socket_group,
-    expect,
-    log_level,
-    bus,
-    bus_name,
-    status_interval,
-    workers,
-    help,
-    version,
-};
-
-struct OptionSpec {
-    std::string_view name;
-    Option option;
-    bool takes_value;
-};
-
-constexpr std::array options{
-    OptionSpec{"--config", Option::config, true},
-    OptionSpec{"--check-config", Option::check_config, false},
-    OptionSpec{"--socket", Option::socket, true},
-    OptionSpec{"--socket-mode", Option::socket_mode, true},
-    OptionSpec{"--socket-group", Option::socket_group, true},
-    OptionSpec{"--expect", Option::expect, true},
-    OptionSpec{"--log-level", Option::log_level, true},
-    OptionSpec{"--bus", Option::bus, true},
-    OptionSpec{"--bus-name", Option::bus_name, true},
-    OptionSpec{"--status-interval", Option::status_interval, true},
-    OptionSpec{"--workers", Option::workers, true},
-    OptionSpec{"--help", Option::help, false},
-    OptionSpec{"-h", Option::help, false},
-    OptionSpec{"--version", Option::version, false},
-};
-
 struct Given {
     std::string_view name; // as written, for messages
     std::string value;
@@ -61,43 +22,37 @@ struct Given {
 struct Overrides {
     std::optional<Given> config, socket, socket_mode, socket_group, expect, log_level, bus,
         bus_name, status_interval, workers;
-    std::optional<Given> unused; // the slot of flags, which take no value
     bool check_config = false;
     std::optional<std::vector<std::string>> command;
 };
 
+enum class Flag { none, check_config, help, version };
+
+struct OptionSpec {
+    std::string_view name;
+    std::optional<Given> Overrides::*slot; ///< where its value goes; nullptr for a flag
+    Flag flag = Flag::none;
+};
+
+constexpr std::array options{
+    OptionSpec{"--config", &Overrides::config},
+    OptionSpec{"--check-config", nullptr, Flag::check_config},
+    OptionSpec{"--socket", &Overrides::socket},
+    OptionSpec{"--socket-mode", &Overrides::socket_mode},
+    OptionSpec{"--socket-group", &Overrides::socket_group},
+    OptionSpec{"--expect", &Overrides::expect},
+    OptionSpec{"--log-level", &Overrides::log_level},
+    OptionSpec{"--bus", &Overrides::bus},
+    OptionSpec{"--bus-name", &Overrides::bus_name},
+    OptionSpec{"--status-interval", &Overrides::status_interval},
+    OptionSpec{"--workers", &Overrides::workers},
+    OptionSpec{"--help", nullptr, Flag::help},
+    OptionSpec{"-h", nullptr, Flag::help},
+    OptionSpec{"--version", nullptr, Flag::version},
+};
+
 proto::Error option_error(std::string_view name, std::string_view why) {
     return proto::Error{std::string(name) + ": " + std::string(why)};
-}
-
-std::optional<Given>& slot(Overrides& o, Option option) {
-    switch (option) {
-    case Option::config:
-        return o.config;
-    case Option::socket:
-        return o.socket;
-    case Option::socket_mode:
-        return o.socket_mode;
-    case Option::socket_group:
-        return o.socket_group;
-    case Option::expect:
-        return o.expect;
-    case Option::log_level:
-        return o.log_level;
-    case Option::bus:
-        return o.bus;
-    case Option::bus_name:
-        return o.bus_name;
-    case Option::status_interval:
-        return o.status_interval;
-    case Option::workers:
-        return o.workers;
-    case Option::check_config:
-    case Option::help:
-    case Option::version:
-        break;
-    }
-    return o.unused;
 }
 
 // Turns a value check's Error into "--option: why".
@@ -245,14 +200,14 @@ proto::Result<CommandLine> parse_command_line(const std::vector<std::string>& ar
         if (spec == nullptr) {
             return proto::Error{"unknown option '" + std::string(name) + "' (see --help)"};
         }
-        if (!spec->takes_value) {
+        if (spec->slot == nullptr) {
             if (equals != std::string::npos) {
                 return option_error(spec->name, "takes no value");
             }
-            if (spec->option == Option::help) {
+            if (spec->flag == Flag::help) {
                 return CommandLine{{}, usage_text("notify-brokerd")};
             }
-            if (spec->option == Option::version) {
+            if (spec->flag == Flag::version) {
                 return CommandLine{{}, std::string("notify-brokerd ") + NB_VERSION + "\n"};
             }
             given.check_config = true;
@@ -267,7 +222,7 @@ proto::Result<CommandLine> parse_command_line(const std::vector<std::string>& ar
             }
             value = args[++i];
         }
-        slot(given, spec->option) = Given{spec->name, std::move(value)};
+        given.*(spec->slot) = Given{spec->name, std::move(value)};
     }
 
     CommandLine result;

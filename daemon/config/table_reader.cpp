@@ -181,42 +181,34 @@ std::optional<mode_t> TableReader::mode(std::string_view key) {
     return *parsed;
 }
 
-std::optional<uid_t> TableReader::user(std::string_view key) {
+template <class Id>
+std::optional<Id> TableReader::account(std::string_view key, std::string_view what,
+                                       proto::Result<Id> (*lookup)(std::string_view)) {
     const toml::node* node = find(key);
     if (node == nullptr) {
         return std::nullopt;
     }
     if (node->is_integer()) {
-        auto id = count(key, 0, std::numeric_limits<uid_t>::max() - 1);
-        return static_cast<uid_t>(*id);
+        auto id = count(key, 0, std::numeric_limits<Id>::max() - 1);
+        return static_cast<Id>(*id);
     }
     if (!node->is_string()) {
-        fail(key, "expected a user name or uid, got " + std::string(describe(node->type())));
+        fail(key,
+             "expected a " + std::string(what) + ", got " + std::string(describe(node->type())));
     }
-    auto id = lookup_user(*node->value<std::string>());
+    auto id = lookup(*node->value<std::string>());
     if (!id) {
         fail(key, id.error().message);
     }
     return *id;
 }
 
+std::optional<uid_t> TableReader::user(std::string_view key) {
+    return account<uid_t>(key, "user name or uid", lookup_user);
+}
+
 std::optional<gid_t> TableReader::group(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) {
-        return std::nullopt;
-    }
-    if (node->is_integer()) {
-        auto id = count(key, 0, std::numeric_limits<gid_t>::max() - 1);
-        return static_cast<gid_t>(*id);
-    }
-    if (!node->is_string()) {
-        fail(key, "expected a group name or gid, got " + std::string(describe(node->type())));
-    }
-    auto id = lookup_group(*node->value<std::string>());
-    if (!id) {
-        fail(key, id.error().message);
-    }
-    return *id;
+    return account<gid_t>(key, "group name or gid", lookup_group);
 }
 
 void TableReader::finish() const {

@@ -51,6 +51,33 @@ proto::Result<bool> lookup_entry(const Key& key, Entry& entry, std::vector<char>
     }
 }
 
+// A uid or gid: digits, or a name the database knows (getpwnam_r, getgrnam_r).
+template <class Entry, class Lookup, class Id>
+proto::Result<Id> lookup_id(std::string_view name_or_id, Lookup lookup, Id Entry::*id_field,
+                            std::string_view what) {
+    if (all_digits(name_or_id)) {
+        auto id = parse_count(name_or_id);
+        if (!id) {
+            return id.error();
+        }
+        return static_cast<Id>(*id);
+    }
+    Entry entry{};
+    std::vector<char> buffer;
+    const std::string name(name_or_id);
+    auto found = lookup_entry(name.c_str(), entry, buffer, lookup);
+    if (!found) {
+        return found.error();
+    }
+    if (!*found) {
+        return proto::Error{"no such " + std::string(what) + " " + quoted(name_or_id)};
+    }
+    return entry.*id_field;
+}
+
+constexpr std::array<std::string_view, 5> log_level_names{"err", "warning", "notice", "info",
+                                                          "debug"};
+
 } // namespace
 
 proto::Result<mode_t> parse_mode(std::string_view text) {
@@ -101,19 +128,9 @@ proto::Result<daemon::LogLevel> parse_log_level(std::string_view text) {
 }
 
 std::string_view to_string(daemon::LogLevel level) noexcept {
-    switch (level) {
-    case daemon::LogLevel::err:
-        return "err";
-    case daemon::LogLevel::warning:
-        return "warning";
-    case daemon::LogLevel::notice:
-        return "notice";
-    case daemon::LogLevel::info:
-        return "info";
-    case daemon::LogLevel::debug:
-        return "debug";
-    }
-    return "info";
+    const auto index =
+        static_cast<std::size_t>(level) - static_cast<std::size_t>(daemon::LogLevel::err);
+    return index < log_level_names.size() ? log_level_names[index] : "info";
 }
 
 proto::Result<unsigned> parse_count(std::string_view text) {
@@ -133,45 +150,11 @@ proto::Result<unsigned> parse_count(std::string_view text) {
 }
 
 proto::Result<uid_t> lookup_user(std::string_view name_or_id) {
-    if (all_digits(name_or_id)) {
-        auto id = parse_count(name_or_id);
-        if (!id) {
-            return id.error();
-        }
-        return static_cast<uid_t>(*id);
-    }
-    passwd entry{};
-    std::vector<char> buffer;
-    const std::string name(name_or_id);
-    auto found = lookup_entry(name.c_str(), entry, buffer, getpwnam_r);
-    if (!found) {
-        return found.error();
-    }
-    if (!*found) {
-        return proto::Error{"no such user " + quoted(name_or_id)};
-    }
-    return entry.pw_uid;
+    return lookup_id<passwd>(name_or_id, getpwnam_r, &passwd::pw_uid, "user");
 }
 
 proto::Result<gid_t> lookup_group(std::string_view name_or_id) {
-    if (all_digits(name_or_id)) {
-        auto id = parse_count(name_or_id);
-        if (!id) {
-            return id.error();
-        }
-        return static_cast<gid_t>(*id);
-    }
-    group entry{};
-    std::vector<char> buffer;
-    const std::string name(name_or_id);
-    auto found = lookup_entry(name.c_str(), entry, buffer, getgrnam_r);
-    if (!found) {
-        return found.error();
-    }
-    if (!*found) {
-        return proto::Error{"no such group " + quoted(name_or_id)};
-    }
-    return entry.gr_gid;
+    return lookup_id<group>(name_or_id, getgrnam_r, &group::gr_gid, "group");
 }
 
 std::optional<std::string> user_name(uid_t uid) {

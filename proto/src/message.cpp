@@ -186,30 +186,6 @@ std::optional<std::string_view> Message::get(std::string_view key) const noexcep
     return std::nullopt;
 }
 
-bool Message::ready() const noexcept {
-    return contains("READY");
-}
-bool Message::reloading() const noexcept {
-    return contains("RELOADING");
-}
-bool Message::stopping() const noexcept {
-    return contains("STOPPING");
-}
-bool Message::barrier() const noexcept {
-    return contains("BARRIER");
-}
-bool Message::fdstore() const noexcept {
-    return contains("FDSTORE");
-}
-bool Message::fdstore_remove() const noexcept {
-    return contains("FDSTOREREMOVE");
-}
-bool Message::fdpoll_disabled() const noexcept {
-    return contains("FDPOLL");
-}
-std::optional<std::string_view> Message::status() const noexcept {
-    return get("STATUS");
-}
 std::optional<std::string_view> Message::bus_error() const noexcept {
     return get("BUSERROR");
 }
