@@ -64,45 +64,44 @@ proto::Result<T> for_option(const Given& given, proto::Result<T> result) {
     return result;
 }
 
+// Stores a given option's value once `check` accepts it; "--option: why" if not.
+proto::Status set_checked(const std::optional<Given>& given,
+                          proto::Status (*check)(std::string_view), std::string& to) {
+    if (!given) {
+        return proto::Ok{};
+    }
+    if (auto status = check(given->value); !status) {
+        return option_error(given->name, status.error().message);
+    }
+    to = given->value;
+    return proto::Ok{};
+}
+
+// Stores what `parse` makes of a given option's value; "--option: why" if it cannot.
+template <class Parse, class T>
+proto::Status set_parsed(const std::optional<Given>& given, Parse parse, T& to) {
+    if (!given) {
+        return proto::Ok{};
+    }
+    auto value = for_option(*given, parse(given->value));
+    if (!value) {
+        return value.error();
+    }
+    to = *value;
+    return proto::Ok{};
+}
+
 proto::Status apply(const Overrides& o, daemon::DaemonSettings& s) {
-    if (o.socket) {
-        if (auto status = check_socket_path(o.socket->value); !status) {
-            return option_error(o.socket->name, status.error().message);
+    // In this order, so that the first bad option is the one reported.
+    for (const proto::Status& status : {set_checked(o.socket, check_socket_path, s.socket.path),
+                                        set_parsed(o.socket_mode, parse_mode, s.socket.mode),
+                                        set_parsed(o.socket_group, lookup_group, s.socket.group),
+                                        set_parsed(o.log_level, parse_log_level, s.log_level),
+                                        set_checked(o.bus, check_bus, s.bus.bus),
+                                        set_checked(o.bus_name, check_bus_name, s.bus.name)}) {
+        if (!status) {
+            return status;
         }
-        s.socket.path = o.socket->value;
-    }
-    if (o.socket_mode) {
-        auto mode = for_option(*o.socket_mode, parse_mode(o.socket_mode->value));
-        if (!mode) {
-            return mode.error();
-        }
-        s.socket.mode = *mode;
-    }
-    if (o.socket_group) {
-        auto gid = for_option(*o.socket_group, lookup_group(o.socket_group->value));
-        if (!gid) {
-            return gid.error();
-        }
-        s.socket.group = *gid;
-    }
-    if (o.log_level) {
-        auto level = for_option(*o.log_level, parse_log_level(o.log_level->value));
-        if (!level) {
-            return level.error();
-        }
-        s.log_level = *level;
-    }
-    if (o.bus) {
-        if (auto status = check_bus(o.bus->value); !status) {
-            return option_error(o.bus->name, status.error().message);
-        }
-        s.bus.bus = o.bus->value;
-    }
-    if (o.bus_name) {
-        if (auto status = check_bus_name(o.bus_name->value); !status) {
-            return option_error(o.bus_name->name, status.error().message);
-        }
-        s.bus.name = o.bus_name->value;
     }
     if (o.status_interval) {
         auto span = for_option(*o.status_interval, parse_duration(o.status_interval->value));

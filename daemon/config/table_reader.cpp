@@ -4,6 +4,7 @@
 #include "config/value_parsers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace nb::config {
@@ -21,30 +22,15 @@ void fail_at(const toml::source_region& region, std::string_view what) {
     throw ConfigError(where(region) + ": " + std::string(what));
 }
 
+// Indexed by toml::node_type, for "expected ..., got a table" messages.
+constexpr std::array<std::string_view, 10> node_type_names{
+    "nothing", "a table",   "an array", "a string", "an integer",
+    "a float", "a boolean", "a date",   "a time",   "a date-time"};
+static_assert(static_cast<std::size_t>(toml::node_type::date_time) + 1 == node_type_names.size());
+
 std::string_view describe(toml::node_type type) noexcept {
-    switch (type) {
-    case toml::node_type::table:
-        return "a table";
-    case toml::node_type::array:
-        return "an array";
-    case toml::node_type::string:
-        return "a string";
-    case toml::node_type::integer:
-        return "an integer";
-    case toml::node_type::floating_point:
-        return "a float";
-    case toml::node_type::boolean:
-        return "a boolean";
-    case toml::node_type::date:
-        return "a date";
-    case toml::node_type::time:
-        return "a time";
-    case toml::node_type::date_time:
-        return "a date-time";
-    case toml::node_type::none:
-        break;
-    }
-    return "nothing";
+    const auto index = static_cast<std::size_t>(type);
+    return index < node_type_names.size() ? node_type_names[index] : "nothing";
 }
 
 TableReader::TableReader(const toml::table& table, std::string prefix)

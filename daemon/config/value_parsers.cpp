@@ -75,6 +75,18 @@ proto::Result<Id> lookup_id(std::string_view name_or_id, Lookup lookup, Id Entry
     return entry.*id_field;
 }
 
+// The name the database has for a uid or gid (getpwuid_r, getgrgid_r), if any.
+template <class Entry, class Id, class Lookup>
+std::optional<std::string> name_by_id(Id id, Lookup lookup, char* Entry::*name_field) {
+    Entry entry{};
+    std::vector<char> buffer;
+    auto found = lookup_entry(id, entry, buffer, lookup);
+    if (!found || !*found) {
+        return std::nullopt;
+    }
+    return std::string(entry.*name_field);
+}
+
 constexpr std::array<std::string_view, 5> log_level_names{"err", "warning", "notice", "info",
                                                           "debug"};
 
@@ -158,23 +170,11 @@ proto::Result<gid_t> lookup_group(std::string_view name_or_id) {
 }
 
 std::optional<std::string> user_name(uid_t uid) {
-    passwd entry{};
-    std::vector<char> buffer;
-    auto found = lookup_entry(uid, entry, buffer, getpwuid_r);
-    if (!found || !*found) {
-        return std::nullopt;
-    }
-    return std::string(entry.pw_name);
+    return name_by_id<passwd>(uid, getpwuid_r, &passwd::pw_name);
 }
 
 std::optional<std::string> group_name(gid_t gid) {
-    group entry{};
-    std::vector<char> buffer;
-    auto found = lookup_entry(gid, entry, buffer, getgrgid_r);
-    if (!found || !*found) {
-        return std::nullopt;
-    }
-    return std::string(entry.gr_name);
+    return name_by_id<group>(gid, getgrgid_r, &group::gr_name);
 }
 
 proto::Status check_glob(std::string_view pattern) {
