@@ -2,7 +2,7 @@
 // notify-brokerd on D-Bus: the org.notifybroker.Broker1 object, run by sdbus-c++
 // on the broker's own libuv loop (no second thread).
 //
-// CONTRACT with the shell (daemon/shell, main.cpp):
+// CONTRACT with the app (daemon/app/main.cpp wires it next to the shell):
 //  - construct one BusService after the Broker, on the loop thread. It connects to
 //    settings.bus ("system", "session", "none" or an address such as
 //    "unix:path=/run/x"), claims settings.name and exports the object. A bus that
