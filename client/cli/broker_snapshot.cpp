@@ -6,7 +6,10 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <limits>
+#include <type_traits>
+#include <variant>
 
 namespace nb::cli {
 namespace {
@@ -45,19 +48,23 @@ std::string counts_text(const BrokerSnapshot& s) {
 } // namespace
 
 void BrokerSnapshot::apply(const std::map<std::string, sdbus::Variant>& values) {
+    using Field = std::variant<std::string BrokerSnapshot::*, std::uint32_t BrokerSnapshot::*,
+                               std::uint64_t BrokerSnapshot::*>;
+    static const std::map<std::string, Field, std::less<>> fields{
+        {"State", &BrokerSnapshot::state},
+        {"ReadyCount", &BrokerSnapshot::ready},
+        {"ExpectedCount", &BrokerSnapshot::expected},
+        {"KnownCount", &BrokerSnapshot::known},
+        {"StatusText", &BrokerSnapshot::status},
+        {"Generation", &BrokerSnapshot::generation}};
     for (const auto& [name, value] : values) {
-        if (name == "State") {
-            state = value.get<std::string>();
-        } else if (name == "ReadyCount") {
-            ready = value.get<std::uint32_t>();
-        } else if (name == "ExpectedCount") {
-            expected = value.get<std::uint32_t>();
-        } else if (name == "KnownCount") {
-            known = value.get<std::uint32_t>();
-        } else if (name == "StatusText") {
-            status = value.get<std::string>();
-        } else if (name == "Generation") {
-            generation = value.get<std::uint64_t>();
+        if (const auto field = fields.find(name); field != fields.end()) {
+            std::visit(
+                [&](auto member) {
+                    using T = std::remove_reference_t<decltype(this->*member)>;
+                    this->*member = value.get<T>();
+                },
+                field->second);
         } else if (name == "Workers") {
             workers.clear();
             for (const auto& row : value.get<std::vector<Row>>()) {

@@ -3,11 +3,14 @@
 
 #include "broker_snapshot.hpp"
 
+#include <sdbus-c++/Error.h>
 #include <sdbus-c++/IConnection.h>
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace nb::cli {
 
@@ -35,5 +38,19 @@ BrokerSnapshot fetch_snapshot(sdbus::IConnection& connection, const std::string&
 
 /// "notify-broker: cannot reach org.notifybroker.Broker1 on the system bus: why".
 void print_bus_error(const InspectOptions& options, const std::string& why);
+
+/// body()'s exit code; an exception leaving it (sdbus::Error or another) is
+/// printed by print_bus_error and gives 1.
+template <class Body>
+int report_bus_errors(const InspectOptions& options, Body&& body) {
+    try {
+        return std::forward<Body>(body)();
+    } catch (const sdbus::Error& e) {
+        print_bus_error(options, e.getMessage().empty() ? e.getName() : e.getMessage());
+    } catch (const std::exception& e) {
+        print_bus_error(options, e.what());
+    }
+    return 1;
+}
 
 } // namespace nb::cli

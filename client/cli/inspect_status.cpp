@@ -25,15 +25,13 @@ int inspect_main(int argc, char** argv, What what) {
         return rc;
     }
     BrokerSnapshot snapshot;
-    try {
+    const int fetched = report_bus_errors(options, [&] {
         auto connection = open_inspect_bus(options.bus);
         snapshot = fetch_snapshot(*connection, options.bus_name);
-    } catch (const sdbus::Error& e) {
-        print_bus_error(options, e.getMessage().empty() ? e.getName() : e.getMessage());
-        return 1;
-    } catch (const std::exception& e) {
-        print_bus_error(options, e.what());
-        return 1;
+        return 0;
+    });
+    if (fetched != 0) {
+        return fetched;
     }
     std::string out;
     if (what == What::status) {

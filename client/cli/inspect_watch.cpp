@@ -5,6 +5,7 @@
 
 #include "inspect_commands.hpp"
 #include "inspect_options.hpp"
+#include "stop_signals.hpp"
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -18,12 +19,6 @@
 
 namespace nb::cli {
 namespace {
-
-volatile std::sig_atomic_t stop_requested = 0;
-
-extern "C" void on_stop(int) {
-    stop_requested = 1;
-}
 
 void print_line(const std::string& line) {
     std::fputs((line + "\n").c_str(), stdout);
@@ -42,21 +37,9 @@ int watch_main(int argc, char** argv) {
         rc != 1) {
         return rc;
     }
-    struct sigaction action {};
-    action.sa_handler = on_stop;
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-    // Blocked except inside ppoll(): a signal can only arrive while we wait.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigset_t wait_mask;
-    sigprocmask(SIG_BLOCK, &stop_signals, &wait_mask);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
+    const sigset_t wait_mask = install_stop_handlers();
 
-    try {
+    return report_bus_errors(options, [&]() -> int {
         auto connection = open_inspect_bus(options.bus);
         BrokerSnapshot snapshot;
         unsigned long changes = 0;
@@ -102,7 +85,7 @@ int watch_main(int argc, char** argv) {
         using clock = std::chrono::steady_clock;
         auto last_change = clock::now();
         unsigned long seen = 0;
-        while (stop_requested == 0) {
+        while (stop_signal() == 0) {
             while (connection->processPendingRequest()) {
             }
             if (changes != seen) {
@@ -142,13 +125,7 @@ int watch_main(int argc, char** argv) {
             }
         }
         return 0;
-    } catch (const sdbus::Error& e) {
-        print_bus_error(options, e.getMessage().empty() ? e.getName() : e.getMessage());
-        return 1;
-    } catch (const std::exception& e) {
-        print_bus_error(options, e.what());
-        return 1;
-    }
+    });
 }
 
 } // namespace nb::cli

@@ -6,6 +6,7 @@
 
 #include "listen_socket.hpp"
 #include "notification_format.hpp"
+#include "stop_signals.hpp"
 #include "subcommand.hpp"
 
 #include <nb/proto/message.hpp>
@@ -25,12 +26,6 @@
 
 namespace nb::cli {
 namespace {
-
-volatile std::sig_atomic_t stop_signal = 0;
-
-extern "C" void on_stop_signal(int signal_number) {
-    stop_signal = signal_number;
-}
 
 struct ListenOptions {
     std::string socket;
@@ -119,23 +114,6 @@ int parse_options(int argc, char** argv, ListenOptions& options) {
     return 1;
 }
 
-void install_stop_handlers(sigset_t& wait_mask) {
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-    // Blocked except inside ppoll(), so a signal cannot slip in between the
-    // check of stop_signal and the wait.
-    sigset_t blocked;
-    sigemptyset(&blocked);
-    sigaddset(&blocked, SIGINT);
-    sigaddset(&blocked, SIGTERM);
-    sigprocmask(SIG_BLOCK, &blocked, &wait_mask);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
-}
-
 } // namespace
 
 int listen_main(int argc, char** argv) {
@@ -148,12 +126,11 @@ int listen_main(int argc, char** argv) {
         std::fprintf(stderr, "notify-broker listen: %s\n", error->c_str());
         return 1;
     }
-    sigset_t wait_mask;
-    install_stop_handlers(wait_mask);
+    const sigset_t wait_mask = install_stop_handlers();
     std::fprintf(stderr, "Listening on %s\n", options.socket.c_str());
 
     unsigned long received = 0;
-    while (stop_signal == 0) {
+    while (stop_signal() == 0) {
         timespec timeout{};
         timespec* timeout_ptr = nullptr;
         if (options.timeout_seconds) {

@@ -1,9 +1,13 @@
 #include "notification_format.hpp"
 
 #include <nb/proto/message.hpp>
+#include <nb/proto/quote.hpp>
 #include <nb/proto/utf8.hpp>
 
+#include <array>
 #include <cstdio>
+#include <ctime>
+#include <utility>
 
 namespace nb::cli {
 namespace {
@@ -36,34 +40,7 @@ std::string text_quote(std::string_view value) {
     if (is_plain(value)) {
         return std::string(value);
     }
-    std::string out = "\"";
-    for (const char c : value) {
-        const auto byte = static_cast<unsigned char>(c);
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (byte < 0x20 || byte == 0x7f) {
-                char escaped[8];
-                std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
-                out += escaped;
-            } else {
-                out += c; // UTF-8 stays readable
-            }
-        }
-    }
-    out += '"';
-    return out;
+    return proto::quote(value, proto::QuoteStyle{.keep_high_bytes = true}); // UTF-8 stays readable
 }
 
 std::optional<std::string> why_invalid(const ReceivedNotification& notification) {
@@ -76,82 +53,65 @@ std::optional<std::string> why_invalid(const ReceivedNotification& notification)
     return std::nullopt;
 }
 
+// The datagram's fields, or why it is not a notification systemd would take.
+proto::Result<proto::Message> parse_notification(const ReceivedNotification& notification) {
+    if (auto invalid = why_invalid(notification)) {
+        return proto::Error{std::move(*invalid)};
+    }
+    return proto::Message::parse(notification.data);
+}
+
+// The sender's pid, uid and gid in decimal, or `unknown` for each.
+std::array<std::string, 3> sender_ids(const ReceivedNotification& notification,
+                                      std::string_view unknown) {
+    if (!notification.sender) {
+        return {std::string(unknown), std::string(unknown), std::string(unknown)};
+    }
+    return {std::to_string(notification.sender->pid), std::to_string(notification.sender->uid),
+            std::to_string(notification.sender->gid)};
+}
+
 } // namespace
 
 std::string json_quote(std::string_view text) {
-    const bool utf8 = proto::is_valid_utf8(text);
-    std::string out = "\"";
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (byte < 0x20 || byte == 0x7f || (!utf8 && byte >= 0x80)) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof(escaped), "\\u%04x", byte);
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    return out;
+    // Bytes of invalid UTF-8 become \u00NN: a JSON reader must get a valid string.
+    return proto::quote(text, proto::QuoteStyle{.unicode_escapes = true,
+                                                .keep_high_bytes = proto::is_valid_utf8(text)});
 }
 
 std::string format_text(const ReceivedNotification& notification) {
-    std::string line = iso_time(notification.realtime);
-    if (notification.sender) {
-        line += " pid=" + std::to_string(notification.sender->pid) +
-                " uid=" + std::to_string(notification.sender->uid) +
-                " gid=" + std::to_string(notification.sender->gid);
-    } else {
-        line += " pid=? uid=? gid=?";
+    const auto [pid, uid, gid] = sender_ids(notification, "?");
+    std::string line = iso_time(notification.realtime) + " pid=" + pid + " uid=" + uid +
+                       " gid=" + gid + " fds=" + std::to_string(notification.fd_count);
+    const auto parsed = parse_notification(notification);
+    if (!parsed) {
+        return line + " invalid=" + text_quote(parsed.error().message) +
+               " raw=" + text_quote(notification.data);
     }
-    line += " fds=" + std::to_string(notification.fd_count);
-    auto invalid = why_invalid(notification);
-    if (!invalid) {
-        auto parsed = proto::Message::parse(notification.data);
-        if (parsed) {
-            for (const auto& assignment : parsed->assignments()) {
-                line += ' ' + assignment.key + '=' + text_quote(assignment.value);
-            }
-            return line;
-        }
-        invalid = parsed.error().message;
+    for (const auto& assignment : parsed->assignments()) {
+        line += ' ' + assignment.key + '=' + text_quote(assignment.value);
     }
-    line += " invalid=" + text_quote(*invalid) + " raw=" + text_quote(notification.data);
     return line;
 }
 
 std::string format_json(const ReceivedNotification& notification) {
-    std::string out = "{\"time\":" + json_quote(iso_time(notification.realtime));
-    if (notification.sender) {
-        out += ",\"pid\":" + std::to_string(notification.sender->pid) +
-               ",\"uid\":" + std::to_string(notification.sender->uid) +
-               ",\"gid\":" + std::to_string(notification.sender->gid);
-    } else {
-        out += ",\"pid\":null,\"uid\":null,\"gid\":null";
+    const auto [pid, uid, gid] = sender_ids(notification, "null");
+    std::string out = "{\"time\":" + json_quote(iso_time(notification.realtime)) +
+                      ",\"pid\":" + pid + ",\"uid\":" + uid + ",\"gid\":" + gid +
+                      ",\"fds\":" + std::to_string(notification.fd_count);
+    const auto parsed = parse_notification(notification);
+    if (!parsed) {
+        return out + ",\"error\":" + json_quote(parsed.error().message) +
+               ",\"raw\":" + json_quote(notification.data) + '}';
     }
-    out += ",\"fds\":" + std::to_string(notification.fd_count);
-    auto invalid = why_invalid(notification);
-    if (!invalid) {
-        auto parsed = proto::Message::parse(notification.data);
-        if (parsed) {
-            out += ",\"fields\":{";
-            bool first = true;
-            for (const auto& assignment : parsed->assignments()) {
-                out += first ? "" : ",";
-                out += json_quote(assignment.key) + ':' + json_quote(assignment.value);
-                first = false;
-            }
-            return out + "}}";
-        }
-        invalid = parsed.error().message;
+    out += ",\"fields\":{";
+    bool first = true;
+    for (const auto& assignment : parsed->assignments()) {
+        out += first ? "" : ",";
+        out += json_quote(assignment.key) + ':' + json_quote(assignment.value);
+        first = false;
     }
-    return out + ",\"error\":" + json_quote(*invalid) +
-           ",\"raw\":" + json_quote(notification.data) + '}';
+    return out + "}}";
 }
 
 } // namespace nb::cli

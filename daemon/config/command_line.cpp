@@ -1,8 +1,8 @@
-#include "command_line.hpp"
+#include "config/command_line.hpp"
 
-#include "config_loader.hpp"
-#include "duration.hpp"
-#include "value_parsers.hpp"
+#include "config/config_loader.hpp"
+#include "config/duration.hpp"
+#include "config/value_parsers.hpp"
 
 #include <array>
 
@@ -13,45 +13,6 @@
 namespace nb::config {
 namespace {
 
-enum class Option {
-    config,
-    check_config,
-    socket,
-    socket_mode,
-    socket_group,
-    expect,
-    log_level,
-    bus,
-    bus_name,
-    status_interval,
-    workers,
-    help,
-    version,
-};
-
-struct OptionSpec {
-    std::string_view name;
-    Option option;
-    bool takes_value;
-};
-
-constexpr std::array options{
-    OptionSpec{"--config", Option::config, true},
-    OptionSpec{"--check-config", Option::check_config, false},
-    OptionSpec{"--socket", Option::socket, true},
-    OptionSpec{"--socket-mode", Option::socket_mode, true},
-    OptionSpec{"--socket-group", Option::socket_group, true},
-    OptionSpec{"--expect", Option::expect, true},
-    OptionSpec{"--log-level", Option::log_level, true},
-    OptionSpec{"--bus", Option::bus, true},
-    OptionSpec{"--bus-name", Option::bus_name, true},
-    OptionSpec{"--status-interval", Option::status_interval, true},
-    OptionSpec{"--workers", Option::workers, true},
-    OptionSpec{"--help", Option::help, false},
-    OptionSpec{"-h", Option::help, false},
-    OptionSpec{"--version", Option::version, false},
-};
-
 struct Given {
     std::string_view name; // as written, for messages
     std::string value;
@@ -61,136 +22,147 @@ struct Given {
 struct Overrides {
     std::optional<Given> config, socket, socket_mode, socket_group, expect, log_level, bus,
         bus_name, status_interval, workers;
-    std::optional<Given> unused; // the slot of flags, which take no value
     bool check_config = false;
     std::optional<std::vector<std::string>> command;
+};
+
+enum class Flag { none, check_config, help, version };
+
+struct OptionSpec {
+    std::string_view name;
+    std::optional<Given> Overrides::*slot; ///< where its value goes; nullptr for a flag
+    Flag flag = Flag::none;
+};
+
+constexpr std::array options{
+    OptionSpec{"--config", &Overrides::config},
+    OptionSpec{"--check-config", nullptr, Flag::check_config},
+    OptionSpec{"--socket", &Overrides::socket},
+    OptionSpec{"--socket-mode", &Overrides::socket_mode},
+    OptionSpec{"--socket-group", &Overrides::socket_group},
+    OptionSpec{"--expect", &Overrides::expect},
+    OptionSpec{"--log-level", &Overrides::log_level},
+    OptionSpec{"--bus", &Overrides::bus},
+    OptionSpec{"--bus-name", &Overrides::bus_name},
+    OptionSpec{"--status-interval", &Overrides::status_interval},
+    OptionSpec{"--workers", &Overrides::workers},
+    OptionSpec{"--help", nullptr, Flag::help},
+    OptionSpec{"-h", nullptr, Flag::help},
+    OptionSpec{"--version", nullptr, Flag::version},
 };
 
 proto::Error option_error(std::string_view name, std::string_view why) {
     return proto::Error{std::string(name) + ": " + std::string(why)};
 }
 
-std::optional<Given>& slot(Overrides& o, Option option) {
-    switch (option) {
-    case Option::config:
-        return o.config;
-    case Option::socket:
-        return o.socket;
-    case Option::socket_mode:
-        return o.socket_mode;
-    case Option::socket_group:
-        return o.socket_group;
-    case Option::expect:
-        return o.expect;
-    case Option::log_level:
-        return o.log_level;
-    case Option::bus:
-        return o.bus;
-    case Option::bus_name:
-        return o.bus_name;
-    case Option::status_interval:
-        return o.status_interval;
-    case Option::workers:
-        return o.workers;
-    case Option::check_config:
-    case Option::help:
-    case Option::version:
-        break;
-    }
-    return o.unused;
-}
-
 // Turns a value check's Error into "--option: why".
 template <class T>
 proto::Result<T> for_option(const Given& given, proto::Result<T> result) {
-    if (!result)
+    if (!result) {
         return option_error(given.name, result.error().message);
+    }
     return result;
 }
 
+// Stores a given option's value once `check` accepts it; "--option: why" if not.
+proto::Status set_checked(const std::optional<Given>& given,
+                          proto::Status (*check)(std::string_view), std::string& to) {
+    if (!given) {
+        return proto::Ok{};
+    }
+    if (auto status = check(given->value); !status) {
+        return option_error(given->name, status.error().message);
+    }
+    to = given->value;
+    return proto::Ok{};
+}
+
+// Stores what `parse` makes of a given option's value; "--option: why" if it cannot.
+template <class Parse, class T>
+proto::Status set_parsed(const std::optional<Given>& given, Parse parse, T& to) {
+    if (!given) {
+        return proto::Ok{};
+    }
+    auto value = for_option(*given, parse(given->value));
+    if (!value) {
+        return value.error();
+    }
+    to = *value;
+    return proto::Ok{};
+}
+
 proto::Status apply(const Overrides& o, daemon::DaemonSettings& s) {
-    if (o.socket) {
-        if (auto status = check_socket_path(o.socket->value); !status)
-            return option_error(o.socket->name, status.error().message);
-        s.socket.path = o.socket->value;
-    }
-    if (o.socket_mode) {
-        auto mode = for_option(*o.socket_mode, parse_mode(o.socket_mode->value));
-        if (!mode)
-            return mode.error();
-        s.socket.mode = *mode;
-    }
-    if (o.socket_group) {
-        auto gid = for_option(*o.socket_group, lookup_group(o.socket_group->value));
-        if (!gid)
-            return gid.error();
-        s.socket.group = *gid;
-    }
-    if (o.log_level) {
-        auto level = for_option(*o.log_level, parse_log_level(o.log_level->value));
-        if (!level)
-            return level.error();
-        s.log_level = *level;
-    }
-    if (o.bus) {
-        if (auto status = check_bus(o.bus->value); !status)
-            return option_error(o.bus->name, status.error().message);
-        s.bus.bus = o.bus->value;
-    }
-    if (o.bus_name) {
-        if (auto status = check_bus_name(o.bus_name->value); !status)
-            return option_error(o.bus_name->name, status.error().message);
-        s.bus.name = o.bus_name->value;
+    // In this order, so that the first bad option is the one reported.
+    for (const proto::Status& status : {set_checked(o.socket, check_socket_path, s.socket.path),
+                                        set_parsed(o.socket_mode, parse_mode, s.socket.mode),
+                                        set_parsed(o.socket_group, lookup_group, s.socket.group),
+                                        set_parsed(o.log_level, parse_log_level, s.log_level),
+                                        set_checked(o.bus, check_bus, s.bus.bus),
+                                        set_checked(o.bus_name, check_bus_name, s.bus.name)}) {
+        if (!status) {
+            return status;
+        }
     }
     if (o.status_interval) {
         auto span = for_option(*o.status_interval, parse_duration(o.status_interval->value));
-        if (!span)
+        if (!span) {
             return span.error();
-        if (span->count() != 0 && *span < std::chrono::milliseconds{1})
+        }
+        if (span->count() != 0 && *span < std::chrono::milliseconds{1}) {
             return option_error(o.status_interval->name, "must be 0 or at least 1ms");
+        }
         s.broker.status_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*span);
     }
-    if (o.command)
+    if (o.command) {
         s.spawn.command = *o.command;
+    }
     std::optional<unsigned> copies;
     if (o.workers) {
         auto count = for_option(*o.workers, parse_count(o.workers->value));
-        if (!count)
+        if (!count) {
             return count.error();
-        if (*count == 0 || *count > 4096)
+        }
+        if (*count == 0 || *count > 4096) {
             return option_error(o.workers->name, "must be between 1 and 4096");
-        if (s.spawn.command.empty())
+        }
+        if (s.spawn.command.empty()) {
             return option_error(o.workers->name, "needs a command to run (after --)");
+        }
         copies = *count;
         s.spawn.copies = *count;
     }
     std::optional<unsigned> expected;
     if (o.expect) {
         auto count = for_option(*o.expect, parse_count(o.expect->value));
-        if (!count)
+        if (!count) {
             return count.error();
-        if (*count == 0)
+        }
+        if (*count == 0) {
             return option_error(o.expect->name, "must be at least 1");
-        if (*count > s.broker.max_workers)
+        }
+        if (*count > s.broker.max_workers) {
             return option_error(o.expect->name, "is more than max_workers (" +
                                                     std::to_string(s.broker.max_workers) + ")");
+        }
         expected = *count;
     } else if (copies && !o.config) {
         // Without a config file, "spawn N copies" means "wait for N workers".
         expected = *copies;
     }
     if (expected) {
-        if (s.broker.groups.size() != 1)
+        if (s.broker.groups.size() != 1) {
             return option_error(o.expect ? o.expect->name : o.workers->name,
                                 "the config file defines " +
                                     std::to_string(s.broker.groups.size()) +
                                     " groups; set expect in each [[group]]");
+        }
         core::GroupConfig& group = s.broker.groups.front();
-        if (group.min_ready && *group.min_ready > *expected)
+        if (group.min_ready && *group.min_ready > *expected) {
             return option_error(o.expect ? o.expect->name : o.workers->name,
                                 std::to_string(*expected) + " is less than min_ready (" +
                                     std::to_string(*group.min_ready) + ") of group '" + group.name +
                                     "'");
+        }
         group.expected = *expected;
     }
     s.check_config_only = o.check_config;
@@ -206,29 +178,37 @@ proto::Result<CommandLine> parse_command_line(const std::vector<std::string>& ar
         if (arg == "--") {
             std::vector<std::string> command(args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                                              args.end());
-            if (command.empty() || command.front().empty())
+            if (command.empty() || command.front().empty()) {
                 return option_error("--", "needs a command to run after it");
+            }
             given.command = std::move(command);
             break;
         }
-        if (!arg.starts_with('-') || arg == "-")
+        if (!arg.starts_with('-') || arg == "-") {
             return proto::Error{"unexpected argument '" + arg +
                                 "' (put the command to spawn after --)"};
+        }
         const auto equals = arg.find('=');
         const std::string_view name = std::string_view(arg).substr(0, equals);
         const OptionSpec* spec = nullptr;
-        for (const OptionSpec& candidate : options)
-            if (candidate.name == name)
+        for (const OptionSpec& candidate : options) {
+            if (candidate.name == name) {
                 spec = &candidate;
-        if (spec == nullptr)
+            }
+        }
+        if (spec == nullptr) {
             return proto::Error{"unknown option '" + std::string(name) + "' (see --help)"};
-        if (!spec->takes_value) {
-            if (equals != std::string::npos)
+        }
+        if (spec->slot == nullptr) {
+            if (equals != std::string::npos) {
                 return option_error(spec->name, "takes no value");
-            if (spec->option == Option::help)
+            }
+            if (spec->flag == Flag::help) {
                 return CommandLine{{}, usage_text("notify-brokerd")};
-            if (spec->option == Option::version)
+            }
+            if (spec->flag == Flag::version) {
                 return CommandLine{{}, std::string("notify-brokerd ") + NB_VERSION + "\n"};
+            }
             given.check_config = true;
             continue;
         }
@@ -236,31 +216,36 @@ proto::Result<CommandLine> parse_command_line(const std::vector<std::string>& ar
         if (equals != std::string::npos) {
             value = arg.substr(equals + 1);
         } else {
-            if (i + 1 == args.size())
+            if (i + 1 == args.size()) {
                 return option_error(spec->name, "needs a value");
+            }
             value = args[++i];
         }
-        slot(given, spec->option) = Given{spec->name, std::move(value)};
+        given.*(spec->slot) = Given{spec->name, std::move(value)};
     }
 
     CommandLine result;
     if (given.config) {
-        if (given.config->value.empty())
+        if (given.config->value.empty()) {
             return option_error(given.config->name, "needs a file name");
+        }
         auto loaded = load_config_file(given.config->value);
-        if (!loaded)
+        if (!loaded) {
             return loaded.error();
+        }
         result.settings = std::move(loaded).value();
     }
-    if (auto status = apply(given, result.settings); !status)
+    if (auto status = apply(given, result.settings); !status) {
         return status.error();
+    }
     return result;
 }
 
 proto::Result<CommandLine> parse_command_line(int argc, const char* const* argv) {
     std::vector<std::string> args;
-    for (int i = 1; i < argc; ++i)
+    for (int i = 1; i < argc; ++i) {
         args.emplace_back(argv[i]);
+    }
     return parse_command_line(args);
 }
 

@@ -3,7 +3,7 @@
 // file (--config), whatever their order on the line.
 // Thread-safety: free functions without shared state.
 
-#include "shell/daemon_settings.hpp"
+#include "config/daemon_settings.hpp"
 
 #include <nb/proto/result.hpp>
 

@@ -1,7 +1,7 @@
-#include "config_loader.hpp"
+#include "config/config_loader.hpp"
 
-#include "table_reader.hpp"
-#include "value_parsers.hpp"
+#include "config/table_reader.hpp"
+#include "config/value_parsers.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -21,14 +21,16 @@ constexpr std::uint64_t max_pool = 1'000'000; // far above any real pool, far be
 
 template <class T>
 T checked(TableReader& reader, std::string_view key, proto::Result<T> result) {
-    if (!result)
+    if (!result) {
         reader.fail(key, result.error().message);
+    }
     return std::move(result).value();
 }
 
 void check(TableReader& reader, std::string_view key, const proto::Status& status) {
-    if (!status)
+    if (!status) {
         reader.fail(key, status.error().message);
+    }
 }
 
 void read_broker(TableReader& in, daemon::DaemonSettings& out) {
@@ -37,31 +39,40 @@ void read_broker(TableReader& in, daemon::DaemonSettings& out) {
         check(in, "socket", check_socket_path(*socket));
         out.socket.path = *socket;
     }
-    if (auto mode = in.mode("socket_mode"))
+    if (auto mode = in.mode("socket_mode")) {
         out.socket.mode = *mode;
-    if (auto group = in.group("socket_group"))
+    }
+    if (auto group = in.group("socket_group")) {
         out.socket.group = *group;
-    if (auto size = in.count("receive_buffer", 4096, std::numeric_limits<int>::max()))
+    }
+    if (auto size = in.count("receive_buffer", 4096, std::numeric_limits<int>::max())) {
         out.socket.receive_buffer = static_cast<int>(*size);
-    if (auto level = in.string("log_level"))
+    }
+    if (auto level = in.string("log_level")) {
         out.log_level = checked(in, "log_level", parse_log_level(*level));
-    if (auto workers = in.count("max_workers", 1, max_pool))
+    }
+    if (auto workers = in.count("max_workers", 1, max_pool)) {
         broker.max_workers = *workers;
-    if (auto length = in.count("max_status_length", 0, 16 * 1024))
+    }
+    if (auto length = in.count("max_status_length", 0, 16 * 1024)) {
         broker.max_status_length = *length;
+    }
     if (auto interval = in.duration("status_interval")) {
-        if (interval->count() != 0 && *interval < milliseconds{1})
+        if (interval->count() != 0 && *interval < milliseconds{1}) {
             in.fail("status_interval", "must be 0 or at least 1ms");
+        }
         broker.status_interval = duration_cast<milliseconds>(*interval);
     }
     if (auto format = in.string("status_format")) {
         check(in, "status_format", check_status_format(*format));
         broker.status_format = *format;
     }
-    if (auto trigger = in.boolean("watchdog_trigger"))
+    if (auto trigger = in.boolean("watchdog_trigger")) {
         broker.watchdog_trigger = *trigger;
-    if (auto extend = in.duration("extend_timeout"))
+    }
+    if (auto extend = in.duration("extend_timeout")) {
         broker.extend_timeout = *extend;
+    }
     in.finish();
 }
 
@@ -78,34 +89,41 @@ void read_dbus(TableReader& in, daemon::BusSettings& out) {
 }
 
 void read_rate_limit(TableReader& in, core::RateLimit& out) {
-    if (auto burst = in.count("burst", 1, max_pool))
+    if (auto burst = in.count("burst", 1, max_pool)) {
         out.burst = static_cast<unsigned>(*burst);
-    if (auto rate = in.count("per_second", 1, max_pool))
+    }
+    if (auto rate = in.count("per_second", 1, max_pool)) {
         out.per_second = static_cast<unsigned>(*rate);
+    }
     in.finish();
 }
 
 void read_spawn(TableReader& in, daemon::SpawnSettings& out) {
     if (auto command = in.strings("command", false)) {
-        if (command->front().empty())
+        if (command->front().empty()) {
             in.fail("command", "the program name must not be empty");
+        }
         out.command = *command;
     }
-    if (auto copies = in.count("workers", 1, 4096))
+    if (auto copies = in.count("workers", 1, 4096)) {
         out.copies = static_cast<unsigned>(*copies);
-    if (in.table().contains("workers") && out.command.empty())
+    }
+    if (in.table().contains("workers") && out.command.empty()) {
         in.fail("workers", "needs a command to run");
+    }
     in.finish();
 }
 
 std::vector<std::string> read_globs(TableReader& in, std::string_view key) {
     auto globs = in.strings(key, false);
-    if (!globs)
+    if (!globs) {
         return {"*"};
+    }
     for (std::size_t i = 0; i < globs->size(); ++i) {
-        if (auto status = check_glob((*globs)[i]); !status)
+        if (auto status = check_glob((*globs)[i]); !status) {
             fail_at(in.table().get(key)->as_array()->get(i)->source(),
                     std::string(key) + ": " + status.error().message);
+        }
     }
     return *globs;
 }
@@ -113,26 +131,32 @@ std::vector<std::string> read_globs(TableReader& in, std::string_view key) {
 core::GroupConfig read_group(TableReader& in) {
     core::GroupConfig group;
     auto name = in.string("name");
-    if (!name)
+    if (!name) {
         fail_at(in.table().source(), "group: missing key 'name'");
+    }
     check(in, "name", check_group_name(*name));
     group.name = *name;
-    if (auto expected = in.count("expect", 1, max_pool))
+    if (auto expected = in.count("expect", 1, max_pool)) {
         group.expected = static_cast<unsigned>(*expected);
-    if (auto required = in.boolean("required"))
+    }
+    if (auto required = in.boolean("required")) {
         group.required = *required;
+    }
     if (auto quorum = in.count("min_ready", 1, max_pool)) {
-        if (*quorum > group.expected)
+        if (*quorum > group.expected) {
             in.fail("min_ready", "min_ready (" + std::to_string(*quorum) +
                                      ") is more than expect (" + std::to_string(group.expected) +
                                      ")");
+        }
         group.min_ready = static_cast<unsigned>(*quorum);
     }
     group.match = read_globs(in, "match");
-    if (auto timeout = in.duration("start_timeout"))
+    if (auto timeout = in.duration("start_timeout")) {
         group.start_timeout = *timeout;
-    if (auto watchdog = in.duration("watchdog"))
+    }
+    if (auto watchdog = in.duration("watchdog")) {
         group.watchdog = *watchdog;
+    }
     in.finish();
     return group;
 }
@@ -142,13 +166,15 @@ core::AllowRule read_allow(TableReader& in) {
     // uid/user and gid/group are synonyms: both take a name or a number.
     const auto uid = in.user("uid");
     const auto user = in.user("user");
-    if (uid && user)
+    if (uid && user) {
         in.fail("user", "set uid or user, not both");
+    }
     rule.uid = uid ? uid : user;
     const auto gid = in.group("gid");
     const auto group = in.group("group");
-    if (gid && group)
+    if (gid && group) {
         in.fail("group", "set gid or group, not both");
+    }
     rule.gid = gid ? gid : group;
     if (auto unit = in.string("unit")) {
         check(in, "unit", check_glob(*unit));
@@ -162,20 +188,24 @@ core::AllowRule read_allow(TableReader& in) {
 // [[name]]: an array whose elements are all tables.
 const toml::array* tables_of(TableReader& top, std::string_view key) {
     const toml::node* node = top.find(key);
-    if (node == nullptr)
+    if (node == nullptr) {
         return nullptr;
+    }
     const toml::array* array = node->as_array();
-    if (array == nullptr || !array->is_array_of_tables())
+    if (array == nullptr || !array->is_array_of_tables()) {
         top.fail(key, "expected an array of tables: write [[" + std::string(key) + "]]");
+    }
     return array;
 }
 
 const toml::table* table_of(TableReader& top, std::string_view key) {
     const toml::node* node = top.find(key);
-    if (node == nullptr)
+    if (node == nullptr) {
         return nullptr;
-    if (!node->is_table())
+    }
+    if (!node->is_table()) {
         top.fail(key, "expected a table: write [" + std::string(key) + "]");
+    }
     return node->as_table();
 }
 
@@ -211,10 +241,11 @@ void read_document(const toml::table& document, daemon::DaemonSettings& out) {
                 }
             }
             total += group.expected;
-            if (total > out.broker.max_workers)
+            if (total > out.broker.max_workers) {
                 in.fail("expect", "the groups expect " + std::to_string(total) +
                                       " workers, more than broker.max_workers (" +
                                       std::to_string(out.broker.max_workers) + ")");
+            }
             out.broker.groups.push_back(std::move(group));
         }
     }
@@ -245,15 +276,18 @@ proto::Result<daemon::DaemonSettings> load_config_string(std::string_view text,
 
 proto::Result<daemon::DaemonSettings> load_config_file(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
-    if (!file)
+    if (!file) {
         return proto::Error{path + ": cannot read: " + std::strerror(errno)};
+    }
     std::ostringstream text;
     text << file.rdbuf();
-    if (file.bad())
+    if (file.bad()) {
         return proto::Error{path + ": cannot read: " + std::strerror(errno)};
+    }
     auto settings = load_config_string(text.str(), path);
-    if (settings)
+    if (settings) {
         settings->config_path = path;
+    }
     return settings;
 }
 

@@ -4,7 +4,7 @@
 // Thread-safety: free functions without shared state (user/group lookups use the
 // reentrant getpwnam_r/getgrnam_r).
 
-#include "shell/daemon_settings.hpp"
+#include "config/daemon_settings.hpp"
 
 #include <nb/proto/result.hpp>
 

@@ -1,9 +1,10 @@
-#include "config_writer.hpp"
+#include "config/config_writer.hpp"
 
-#include "duration.hpp"
-#include "value_parsers.hpp"
+#include "config/duration.hpp"
+#include "config/value_parsers.hpp"
 
-#include <cstdio>
+#include <nb/proto/quote.hpp>
+
 #include <sstream>
 
 namespace nb::config {
@@ -12,31 +13,14 @@ namespace {
 // A TOML basic string: quotes, backslashes and control characters escaped, so
 // that any value (a status format, an odd path) survives the round trip.
 std::string quote(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
+    return proto::quote(text, proto::QuoteStyle{.unicode_escapes = true, .keep_high_bytes = true});
 }
 
 std::string quote_list(const std::vector<std::string>& items) {
     std::string out = "[";
-    for (std::size_t i = 0; i < items.size(); ++i)
+    for (std::size_t i = 0; i < items.size(); ++i) {
         out += (i == 0 ? "" : ", ") + quote(items[i]);
+    }
     return out + "]";
 }
 
@@ -48,8 +32,9 @@ const char* boolean(bool value) {
 // databases know it, follows as a comment for the reader.
 std::string with_name(unsigned id, const std::optional<std::string>& name) {
     std::string out = std::to_string(id);
-    if (name)
+    if (name) {
         out += " # " + *name;
+    }
     return out;
 }
 
@@ -59,14 +44,16 @@ std::string render_config(const daemon::DaemonSettings& settings) {
     const core::BrokerConfig& broker = settings.broker;
     std::ostringstream out;
     out << "# Effective configuration of notify-brokerd";
-    if (settings.config_path)
+    if (settings.config_path) {
         out << " (from " << *settings.config_path << " and the command line)";
+    }
     out << ".\n\n[broker]\n";
     out << "socket = " << quote(settings.socket.path) << '\n';
     out << "socket_mode = " << quote(format_mode(settings.socket.mode)) << '\n';
-    if (settings.socket.group)
+    if (settings.socket.group) {
         out << "socket_group = "
             << with_name(*settings.socket.group, group_name(*settings.socket.group)) << '\n';
+    }
     out << "receive_buffer = " << settings.socket.receive_buffer << '\n';
     out << "log_level = " << quote(to_string(settings.log_level)) << '\n';
     out << "max_workers = " << broker.max_workers << '\n';
@@ -95,8 +82,9 @@ std::string render_config(const daemon::DaemonSettings& settings) {
         out << "name = " << quote(group.name) << '\n';
         out << "expect = " << group.expected << '\n';
         out << "required = " << boolean(group.required) << '\n';
-        if (group.min_ready)
+        if (group.min_ready) {
             out << "min_ready = " << *group.min_ready << '\n';
+        }
         out << "match = " << quote_list(group.match) << '\n';
         out << "start_timeout = " << quote(format_duration(group.start_timeout)) << '\n';
         out << "watchdog = " << quote(format_duration(group.watchdog)) << '\n';
@@ -104,12 +92,15 @@ std::string render_config(const daemon::DaemonSettings& settings) {
 
     for (const core::AllowRule& rule : broker.allow) {
         out << "\n[[allow]]\n";
-        if (rule.uid)
+        if (rule.uid) {
             out << "uid = " << with_name(*rule.uid, user_name(*rule.uid)) << '\n';
-        if (rule.gid)
+        }
+        if (rule.gid) {
             out << "gid = " << with_name(*rule.gid, group_name(*rule.gid)) << '\n';
-        if (rule.unit)
+        }
+        if (rule.unit) {
             out << "unit = " << quote(*rule.unit) << '\n';
+        }
         out << "names = " << quote_list(rule.names) << '\n';
     }
     return out.str();

@@ -3,7 +3,7 @@
 // configuration after defaults and command-line overrides, in the same schema
 // load_config_string reads (so the output is itself a valid config file).
 
-#include "shell/daemon_settings.hpp"
+#include "config/daemon_settings.hpp"
 
 #include <string>
 

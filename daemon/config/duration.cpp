@@ -1,4 +1,4 @@
-#include "duration.hpp"
+#include "config/duration.hpp"
 
 #include <array>
 #include <cstdint>
@@ -59,23 +59,28 @@ proto::Result<std::chrono::microseconds> parse_duration(std::string_view text) {
     constexpr auto max = std::numeric_limits<std::int64_t>::max();
     std::size_t i = 0;
     auto skip_spaces = [&] {
-        while (i < text.size() && is_space(text[i]))
+        while (i < text.size() && is_space(text[i])) {
             ++i;
+        }
     };
     skip_spaces();
-    if (i == text.size())
+    if (i == text.size()) {
         return error(text, "it is empty");
+    }
     std::int64_t total = 0;
     while (i < text.size()) {
-        if (text[i] == '-')
+        if (text[i] == '-') {
             return error(text, "it is negative");
-        if (!is_digit(text[i]))
+        }
+        if (!is_digit(text[i])) {
             return error(text, "expected a number");
+        }
         std::int64_t whole = 0;
         while (i < text.size() && is_digit(text[i])) {
             const int digit = text[i] - '0';
-            if (whole > (max - digit) / 10)
+            if (whole > (max - digit) / 10) {
                 return error(text, "it is too long");
+            }
             whole = whole * 10 + digit;
             ++i;
         }
@@ -84,8 +89,9 @@ proto::Result<std::chrono::microseconds> parse_duration(std::string_view text) {
         std::int64_t frac_scale = 1;
         if (i < text.size() && text[i] == '.') {
             ++i;
-            if (i == text.size() || !is_digit(text[i]))
+            if (i == text.size() || !is_digit(text[i])) {
                 return error(text, "expected digits after '.'");
+            }
             while (i < text.size() && is_digit(text[i])) {
                 if (frac_scale < 1'000'000) { // six digits: frac * scale cannot overflow
                     frac = frac * 10 + (text[i] - '0');
@@ -96,8 +102,9 @@ proto::Result<std::chrono::microseconds> parse_duration(std::string_view text) {
         }
         skip_spaces();
         const std::size_t unit_start = i;
-        while (i < text.size() && is_alpha(text[i]))
+        while (i < text.size() && is_alpha(text[i])) {
             ++i;
+        }
         const std::string_view unit_name = text.substr(unit_start, i - unit_start);
         std::int64_t scale = 1'000'000; // a bare number is seconds
         if (!unit_name.empty()) {
@@ -108,27 +115,32 @@ proto::Result<std::chrono::microseconds> parse_duration(std::string_view text) {
                     break;
                 }
             }
-            if (scale == 0)
+            if (scale == 0) {
                 return error(text, "unknown unit '" + std::string(unit_name) +
                                        "' (use us, ms, s, min, h, d or w)");
+            }
         }
-        if (whole > max / scale)
+        if (whole > max / scale) {
             return error(text, "it is too long");
+        }
         const std::int64_t part = whole * scale + frac * scale / frac_scale;
-        if (total > max - part)
+        if (total > max - part) {
             return error(text, "it is too long");
+        }
         total += part;
         skip_spaces();
-        if (unit_name.empty() && i < text.size())
+        if (unit_name.empty() && i < text.size()) {
             return error(text, "a number without a unit must stand alone");
+        }
     }
     return std::chrono::microseconds{total};
 }
 
 std::string format_duration(std::chrono::microseconds span) {
     std::int64_t left = span.count();
-    if (left <= 0)
+    if (left <= 0) {
         return "0";
+    }
     // The units format_duration emits, biggest first; each part is exact.
     constexpr std::array<Unit, 7> parts{
         Unit{"w", 604'800'000'000},
@@ -141,12 +153,14 @@ std::string format_duration(std::chrono::microseconds span) {
     };
     std::string out;
     for (const Unit& unit : parts) {
-        if (left < unit.usec)
+        if (left < unit.usec) {
             continue;
+        }
         const std::int64_t count = left / unit.usec;
         left %= unit.usec;
-        if (!out.empty())
+        if (!out.empty()) {
             out += ' ';
+        }
         out += std::to_string(count);
         out += unit.name;
     }

@@ -5,6 +5,8 @@
 // of a silently ignored setting. Internal to nb_config: errors are thrown as
 // ConfigError (already "file:line:col: ..."), caught at the loader's boundary.
 
+#include <nb/proto/result.hpp>
+
 #include <toml++/toml.h>
 
 #include <chrono>
@@ -64,6 +66,10 @@ public:
     [[nodiscard]] const toml::table& table() const noexcept { return table_; }
 
 private:
+    /// A uid or gid: an integer, or a name `lookup` resolves; `what` names it in messages.
+    template <class Id>
+    std::optional<Id> account(std::string_view key, std::string_view what,
+                              proto::Result<Id> (*lookup)(std::string_view));
     const toml::node& require_type(std::string_view key, toml::node_type type,
                                    std::string_view wanted);
 

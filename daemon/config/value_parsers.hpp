@@ -4,7 +4,7 @@
 // returns an Error whose message says what is wrong with the value ("'x' is not
 // a number"); the caller prefixes where it was written (file:line:col or --option).
 
-#include "shell/daemon_settings.hpp"
+#include "config/daemon_settings.hpp"
 
 #include <nb/proto/result.hpp>
 

@@ -1,7 +1,7 @@
 // Broker: the facade, the broker's own lifecycle (start, reload, stop), timers
 // and the consolidated state. Worker messages are in broker_events.cpp.
-#include "broker_impl.hpp"
-#include "safe_text.hpp"
+#include "core/broker_impl.hpp"
+#include "core/safe_text.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -45,9 +45,17 @@ const GroupConfig* Broker::Impl::group_named(const std::string& name) const noex
     return found == config.groups.end() ? nullptr : &*found;
 }
 
+const GroupConfig* Broker::Impl::group_config(const Worker& worker) const noexcept {
+    return worker.group < config.groups.size() ? &config.groups[worker.group] : nullptr;
+}
+
+std::string Broker::Impl::group_name(const Worker& worker) const {
+    const GroupConfig* group = group_config(worker);
+    return group == nullptr ? std::string() : group->name;
+}
+
 void Broker::Impl::arm(const Worker& worker, TimePoint now) {
-    const GroupConfig* group =
-        worker.group < config.groups.size() ? &config.groups[worker.group] : nullptr;
+    const GroupConfig* group = group_config(worker);
     std::optional<TimePoint> deadline;
     if (group != nullptr && state != BrokerState::stopping) {
         if ((worker.state == WorkerState::starting || worker.state == WorkerState::reloading) &&

@@ -14,9 +14,9 @@
 //  - on SIGTERM calls request_stop(); on SIGHUP begin_reload(), then
 //    finish_reload() with the new config or the reason it was rejected.
 
-#include "broker_config.hpp"
-#include "state_snapshot.hpp"
-#include "worker_info.hpp"
+#include "core/broker_config.hpp"
+#include "core/state_snapshot.hpp"
+#include "core/worker_info.hpp"
 
 #include <nb/proto/message.hpp>
 

@@ -1,9 +1,9 @@
 // Broker: what workers say (admission, then the keys we act on), how they
 // leave, and the worker table.
-#include "broker_impl.hpp"
-#include "forbidden_keys.hpp"
-#include "safe_text.hpp"
-#include "worker_name.hpp"
+#include "core/broker_impl.hpp"
+#include "core/forbidden_keys.hpp"
+#include "core/safe_text.hpp"
+#include "core/worker_name.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -141,8 +141,8 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
         const bool waiting =
             worker.state == WorkerState::starting || worker.state == WorkerState::reloading ||
             (worker.state == WorkerState::late && worker.late == LateReason::start_timeout);
-        if (waiting && worker.group < config.groups.size() &&
-            config.groups[worker.group].start_timeout.count() > 0) {
+        const GroupConfig* group = group_config(worker);
+        if (waiting && group != nullptr && group->start_timeout.count() > 0) {
             if (worker.state == WorkerState::late) {
                 registry.set_state(worker, WorkerState::starting);
             }
@@ -167,8 +167,8 @@ void Broker::Impl::become_ready(Worker& worker, TimePoint now) {
 void Broker::Impl::mark_late(Worker& worker, LateReason reason) {
     registry.set_state(worker, WorkerState::late, reason);
     deadlines.erase(worker.id);
-    const bool required =
-        worker.group < config.groups.size() && config.groups[worker.group].required;
+    const GroupConfig* group = group_config(worker);
+    const bool required = group != nullptr && group->required;
     if (reason == LateReason::watchdog && required && config.watchdog_trigger &&
         scheduler.ready_sent() && state != BrokerState::stopping) {
         scheduler.trigger();
@@ -183,8 +183,7 @@ void Broker::Impl::leave(WorkerId id, WorkerState how) {
     DepartedWorker departed_worker;
     departed_worker.id = id;
     departed_worker.info.name = worker->name;
-    departed_worker.info.group =
-        worker->group < config.groups.size() ? config.groups[worker->group].name : std::string();
+    departed_worker.info.group = group_name(*worker);
     departed_worker.info.source = worker->source;
     departed_worker.info.pid = worker->pid;
     departed_worker.info.uid = worker->uid;
@@ -197,12 +196,10 @@ void Broker::Impl::leave(WorkerId id, WorkerState how) {
 
 std::vector<WorkerInfo> Broker::workers(TimePoint now) const {
     std::vector<WorkerInfo> rows;
-    const auto& config = impl_->config;
     for (const Worker* worker : impl_->registry.in_order()) {
         WorkerInfo row;
         row.name = worker->name;
-        row.group = worker->group < config.groups.size() ? config.groups[worker->group].name
-                                                         : std::string();
+        row.group = impl_->group_name(*worker);
         row.source = worker->source;
         row.pid = worker->pid;
         row.uid = worker->uid;

@@ -2,15 +2,15 @@
 // The state behind Broker, shared by broker.cpp (lifecycle, state, timers) and
 // broker_events.cpp (worker messages and departures). Internal to the core.
 
-#include "broker.hpp"
-#include "deadline_queue.hpp"
-#include "departed_workers.hpp"
-#include "policy.hpp"
-#include "rate_limiter.hpp"
-#include "readiness_rule.hpp"
-#include "status_composer.hpp"
-#include "upstream_scheduler.hpp"
-#include "worker_registry.hpp"
+#include "core/broker.hpp"
+#include "core/deadline_queue.hpp"
+#include "core/departed_workers.hpp"
+#include "core/policy.hpp"
+#include "core/rate_limiter.hpp"
+#include "core/readiness_rule.hpp"
+#include "core/status_composer.hpp"
+#include "core/upstream_scheduler.hpp"
+#include "core/worker_registry.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -46,6 +46,10 @@ struct Broker::Impl {
     [[nodiscard]] bool healthy() const noexcept;
     [[nodiscard]] std::optional<std::size_t> group_of(const std::string& name) const;
     [[nodiscard]] const GroupConfig* group_named(const std::string& name) const noexcept;
+    /// The group a worker counts in; nullptr when it fits none (counted nowhere).
+    [[nodiscard]] const GroupConfig* group_config(const Worker& worker) const noexcept;
+    /// That group's name; empty when it fits none.
+    [[nodiscard]] std::string group_name(const Worker& worker) const;
     [[nodiscard]] const std::string& status_text() const;
     [[nodiscard]] StatusFacts facts() const;
     [[nodiscard]] ReadinessRule rule() const noexcept { return ReadinessRule(config.groups); }

@@ -1,8 +1,8 @@
 // Broker: handing the worker table to the next broker process across a
 // restart (export_state) and taking it over (import_state).
-#include "broker_impl.hpp"
-#include "safe_text.hpp"
-#include "worker_name.hpp"
+#include "core/broker_impl.hpp"
+#include "core/safe_text.hpp"
+#include "core/worker_name.hpp"
 
 #include <chrono>
 
@@ -32,9 +32,7 @@ StateSnapshot Broker::export_state(TimePoint now) const {
     for (const Worker* worker : impl.registry.in_order()) {
         WorkerRecord record;
         record.name = worker->name;
-        record.group = worker->group < impl.config.groups.size()
-                           ? impl.config.groups[worker->group].name
-                           : std::string();
+        record.group = impl.group_name(*worker);
         record.source = worker->source;
         record.pid = worker->pid;
         record.uid = worker->uid;

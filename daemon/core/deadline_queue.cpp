@@ -1,4 +1,4 @@
-#include "deadline_queue.hpp"
+#include "core/deadline_queue.hpp"
 
 namespace nb::core {
 

@@ -3,7 +3,7 @@
 // ordered so the earliest is found in O(1) and any is moved in O(log n).
 // Thread-safety: none; the broker's thread only.
 
-#include "broker.hpp"
+#include "core/broker.hpp"
 
 #include <cstdint>
 #include <optional>

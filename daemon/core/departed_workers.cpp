@@ -1,4 +1,4 @@
-#include "departed_workers.hpp"
+#include "core/departed_workers.hpp"
 
 #include <algorithm>
 

@@ -5,8 +5,8 @@
 // full again, when the same name comes back, or when the history is full (oldest
 // first). Thread-safety: none; the broker's thread only.
 
-#include "worker.hpp"
-#include "worker_info.hpp"
+#include "core/worker.hpp"
+#include "core/worker_info.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,75 +1,45 @@
 // The words D-Bus, the CLI and the logs show for the core's enums.
-#include "broker.hpp"
-#include "worker_info.hpp"
+#include "core/enum_names.hpp"
+
+#include "core/broker.hpp"
+#include "core/worker_info.hpp"
 
 namespace nb::core {
+namespace {
+
+// In the order of the enumerators; the last one is checked.
+constexpr std::array<std::string_view, 8> verdict_names{
+    "accepted",     "forbidden-key", "unauthorised",     "name-denied",
+    "invalid-name", "rate-limited",  "too-many-workers", "stopping"};
+static_assert(static_cast<std::size_t>(Verdict::stopping) + 1 == verdict_names.size());
+
+constexpr std::array<std::string_view, 5> broker_state_names{"starting", "ready", "degraded",
+                                                             "reloading", "stopping"};
+static_assert(static_cast<std::size_t>(BrokerState::stopping) + 1 == broker_state_names.size());
+
+constexpr std::array<std::string_view, 3> source_names{"socket", "dbus", "spawned"};
+static_assert(static_cast<std::size_t>(Source::spawned) + 1 == source_names.size());
+
+constexpr std::array<std::string_view, 6> worker_state_names{"starting", "ready",    "reloading",
+                                                             "late",     "stopping", "gone"};
+static_assert(static_cast<std::size_t>(WorkerState::gone) + 1 == worker_state_names.size());
+
+} // namespace
 
 std::string_view to_string(Verdict verdict) noexcept {
-    switch (verdict) {
-    case Verdict::accepted:
-        return "accepted";
-    case Verdict::forbidden_key:
-        return "forbidden-key";
-    case Verdict::unauthorised:
-        return "unauthorised";
-    case Verdict::name_denied:
-        return "name-denied";
-    case Verdict::invalid_name:
-        return "invalid-name";
-    case Verdict::rate_limited:
-        return "rate-limited";
-    case Verdict::too_many_workers:
-        return "too-many-workers";
-    case Verdict::stopping:
-        return "stopping";
-    }
-    return "unknown";
+    return name_of(verdict_names, verdict);
 }
 
 std::string_view to_string(BrokerState state) noexcept {
-    switch (state) {
-    case BrokerState::starting:
-        return "starting";
-    case BrokerState::ready:
-        return "ready";
-    case BrokerState::degraded:
-        return "degraded";
-    case BrokerState::reloading:
-        return "reloading";
-    case BrokerState::stopping:
-        return "stopping";
-    }
-    return "unknown";
+    return name_of(broker_state_names, state);
 }
 
 std::string_view to_string(Source source) noexcept {
-    switch (source) {
-    case Source::socket:
-        return "socket";
-    case Source::dbus:
-        return "dbus";
-    case Source::spawned:
-        return "spawned";
-    }
-    return "unknown";
+    return name_of(source_names, source);
 }
 
 std::string_view to_string(WorkerState state) noexcept {
-    switch (state) {
-    case WorkerState::starting:
-        return "starting";
-    case WorkerState::ready:
-        return "ready";
-    case WorkerState::reloading:
-        return "reloading";
-    case WorkerState::late:
-        return "late";
-    case WorkerState::stopping:
-        return "stopping";
-    case WorkerState::gone:
-        return "gone";
-    }
-    return "unknown";
+    return name_of(worker_state_names, state);
 }
 
 } // namespace nb::core

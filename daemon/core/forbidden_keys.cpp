@@ -1,4 +1,4 @@
-#include "forbidden_keys.hpp"
+#include "core/forbidden_keys.hpp"
 
 namespace nb::core {
 

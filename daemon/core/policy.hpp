@@ -2,8 +2,8 @@
 // Who may report, and under which names (BrokerConfig::allow). Thread-safety:
 // none; the broker's thread only.
 
-#include "broker.hpp"
-#include "broker_config.hpp"
+#include "core/broker.hpp"
+#include "core/broker_config.hpp"
 
 #include <string_view>
 #include <vector>

@@ -4,8 +4,8 @@
 // timer: buckets refill lazily from the `now` of the next message.
 // Thread-safety: none; the broker's thread only.
 
-#include "broker.hpp"
-#include "broker_config.hpp"
+#include "core/broker.hpp"
+#include "core/broker_config.hpp"
 
 #include <cstddef>
 #include <string>

@@ -1,4 +1,4 @@
-#include "readiness_rule.hpp"
+#include "core/readiness_rule.hpp"
 
 namespace nb::core {
 

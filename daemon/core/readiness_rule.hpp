@@ -3,9 +3,9 @@
 // or all `expected` workers when unset) of ready workers. Optional groups are
 // reported but never hold readiness back. Pure function of the tallies.
 
-#include "broker.hpp"
-#include "broker_config.hpp"
-#include "worker_registry.hpp"
+#include "core/broker.hpp"
+#include "core/broker_config.hpp"
+#include "core/worker_registry.hpp"
 
 #include <vector>
 

@@ -1,6 +1,6 @@
-#include "state_codec.hpp"
+#include "core/state_codec.hpp"
 
-#include "safe_text.hpp"
+#include "core/safe_text.hpp"
 
 #include <algorithm>
 #include <limits>

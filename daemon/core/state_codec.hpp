@@ -12,7 +12,7 @@
 //   str: u16 length | bytes
 // Thread-safety: pure functions.
 
-#include "state_snapshot.hpp"
+#include "core/state_snapshot.hpp"
 
 #include <nb/proto/result.hpp>
 

@@ -5,7 +5,7 @@
 // state_codec.hpp, the export/import in Broker (broker_restore.cpp), the fd
 // store I/O in the shell (shell/state_store.hpp).
 
-#include "worker_info.hpp"
+#include "core/worker_info.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
-#include "status_composer.hpp"
+#include "core/status_composer.hpp"
 
-#include "safe_text.hpp"
+#include "core/safe_text.hpp"
 
 #include <initializer_list>
 #include <utility>

@@ -4,7 +4,7 @@
 // and the result is always a single line of valid UTF-8 of bounded length.
 // Pure; thread-safety: const calls may run concurrently.
 
-#include "broker.hpp"
+#include "core/broker.hpp"
 
 #include <cstddef>
 #include <string>

@@ -4,7 +4,7 @@
 // ends, so the last word always reaches systemd and a flood of changes costs it
 // one datagram per interval. Thread-safety: none; the broker's thread only.
 
-#include "broker.hpp"
+#include "core/broker.hpp"
 
 #include <chrono>
 #include <optional>

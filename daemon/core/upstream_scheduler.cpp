@@ -1,4 +1,4 @@
-#include "upstream_scheduler.hpp"
+#include "core/upstream_scheduler.hpp"
 
 #include <nb/proto/message.hpp>
 

@@ -6,8 +6,8 @@
 // own watchdog interval. After STOPPING=1 only STATUS may follow.
 // Thread-safety: none; the broker's thread only.
 
-#include "broker.hpp"
-#include "status_throttle.hpp"
+#include "core/broker.hpp"
+#include "core/status_throttle.hpp"
 
 #include <chrono>
 #include <functional>

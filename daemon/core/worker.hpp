@@ -2,9 +2,9 @@
 // The broker's record of one live worker. Internal to the core; the outside sees
 // WorkerInfo rows.
 
-#include "broker.hpp"
-#include "deadline_queue.hpp"
-#include "worker_info.hpp"
+#include "core/broker.hpp"
+#include "core/deadline_queue.hpp"
+#include "core/worker_info.hpp"
 
 #include <cstddef>
 #include <optional>

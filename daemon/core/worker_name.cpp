@@ -1,4 +1,4 @@
-#include "worker_name.hpp"
+#include "core/worker_name.hpp"
 
 #include <algorithm>
 

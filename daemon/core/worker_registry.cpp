@@ -1,4 +1,4 @@
-#include "worker_registry.hpp"
+#include "core/worker_registry.hpp"
 
 #include <algorithm>
 

@@ -5,7 +5,7 @@
 //
 // Pointers returned stay valid until that worker is removed.
 
-#include "worker.hpp"
+#include "core/worker.hpp"
 
 #include <cstdint>
 #include <string>

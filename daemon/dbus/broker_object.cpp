@@ -1,7 +1,7 @@
-#include "broker_object.hpp"
+#include "dbus/broker_object.hpp"
 
-#include "call_errors.hpp"
-#include "call_message.hpp"
+#include "dbus/call_errors.hpp"
+#include "dbus/call_message.hpp"
 
 #include <exception>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "bus_connection.hpp"
+#include "dbus/bus_connection.hpp"
 
 #include <sdbus-c++/Error.h>
 #include <systemd/sd-bus.h>

@@ -1,4 +1,4 @@
-#include "bus_pump.hpp"
+#include "dbus/bus_pump.hpp"
 
 #include <sdbus-c++/Error.h>
 
@@ -33,8 +33,8 @@ BusPump::BusPump(uv_loop_t* loop, sdbus::IConnection& connection, FailureFn on_f
     : loop_(loop)
     , connection_(connection)
     , on_failure_(std::move(on_failure)) {
-    const int rc_prepare = prepare_.init(loop_, this, uv_prepare_init);
-    const int rc_timer = timer_.init(loop_, this, uv_timer_init);
+    const int rc_prepare = prepare_.init(uv_prepare_init, loop_, this);
+    const int rc_timer = timer_.init(uv_timer_init, loop_, this);
     if (rc_prepare < 0 || rc_timer < 0 || uv_prepare_start(prepare_.get(), on_prepare) < 0) {
         failed_ = true;
         close();
@@ -46,9 +46,9 @@ BusPump::BusPump(uv_loop_t* loop, sdbus::IConnection& connection, FailureFn on_f
 }
 
 void BusPump::close() noexcept {
-    prepare_.reset();
-    poll_.reset();
-    timer_.reset();
+    prepare_.close();
+    poll_.close();
+    timer_.close();
     polled_fd_ = -1;
     polled_events_ = 0;
 }
@@ -122,12 +122,10 @@ void BusPump::rearm() noexcept {
         events |= UV_WRITABLE;
     }
     if (data.fd != polled_fd_) {
-        poll_.reset();
+        poll_.close();
         polled_events_ = 0;
         polled_fd_ = -1;
-        const int rc = poll_.init(loop_, this, [fd = data.fd](uv_loop_t* loop, uv_poll_t* h) {
-            return uv_poll_init(loop, h, fd);
-        });
+        const int rc = poll_.init(uv_poll_init, loop_, this, data.fd);
         if (rc < 0) {
             fail(std::string("cannot watch the bus fd: ") + uv_strerror(rc));
             return;

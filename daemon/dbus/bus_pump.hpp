@@ -7,7 +7,7 @@
 // calls processPendingRequest() until sd-bus has nothing left (bounded per turn).
 // Thread-safety: the loop thread only; the connection must be used from it only.
 
-#include "uv_handle.hpp"
+#include "base/uv_handle.hpp"
 
 #include <sdbus-c++/IConnection.h>
 #include <uv.h>
@@ -51,9 +51,9 @@ private:
     uv_loop_t* loop_;
     sdbus::IConnection& connection_;
     FailureFn on_failure_;
-    UvHandle<uv_prepare_t> prepare_;
-    UvHandle<uv_poll_t> poll_;
-    UvHandle<uv_timer_t> timer_;
+    daemon::UvHandle<uv_prepare_t> prepare_;
+    daemon::UvHandle<uv_poll_t> poll_;
+    daemon::UvHandle<uv_timer_t> timer_;
     int polled_fd_ = -1;
     int polled_events_ = 0;
     bool failed_ = false;

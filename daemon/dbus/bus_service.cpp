@@ -1,16 +1,18 @@
-#include "bus_service.hpp"
+#include "dbus/bus_service.hpp"
 
-#include "broker_object.hpp"
-#include "bus_connection.hpp"
-#include "bus_pump.hpp"
-#include "properties_snapshot.hpp"
-#include "uv_handle.hpp"
+#include "base/logger.hpp"
+#include "base/uv_handle.hpp"
+#include "dbus/broker_object.hpp"
+#include "dbus/bus_connection.hpp"
+#include "dbus/bus_pump.hpp"
+#include "dbus/properties_snapshot.hpp"
 
 #include <systemd/sd-login.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
+#include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -35,7 +37,7 @@ std::string unit_from_libsystemd(pid_t pid) {
         return {};
     }
     std::string result(unit);
-    free(unit); // NOLINT: sd-login hands out malloc()ed strings
+    std::free(unit); // NOLINT: sd-login hands out malloc()ed strings
     return result;
 }
 
@@ -68,8 +70,8 @@ struct BusService::Impl {
     sdbus::Slot peer_match;
     std::unique_ptr<BusPump> pump;
 
-    UvHandle<uv_timer_t> flush_timer; // trailing PropertiesChanged
-    UvHandle<uv_timer_t> retry_timer; // teardown after a failure, then reconnect
+    daemon::UvHandle<uv_timer_t> flush_timer; // trailing PropertiesChanged
+    daemon::UvHandle<uv_timer_t> retry_timer; // teardown after a failure, then reconnect
     PropertiesSnapshot emitted;
     std::optional<core::TimePoint> last_emit;
     bool flush_armed = false;
@@ -87,7 +89,7 @@ struct BusService::Impl {
         } catch (...) {
             return;
         }
-        std::fprintf(stderr, "<%d>%s\n", static_cast<int>(level), text.c_str());
+        daemon::log(level, text);
     }
 
     void connect() noexcept;
@@ -282,8 +284,8 @@ BusService::BusService(uv_loop_t* loop, core::Broker& broker, const daemon::BusS
     if (settings.bus == "none") {
         return;
     }
-    const int rc_flush = impl_->flush_timer.init(loop, impl_.get(), uv_timer_init);
-    const int rc_retry = impl_->retry_timer.init(loop, impl_.get(), uv_timer_init);
+    const int rc_flush = impl_->flush_timer.init(uv_timer_init, loop, impl_.get());
+    const int rc_retry = impl_->retry_timer.init(uv_timer_init, loop, impl_.get());
     if (rc_flush < 0 || rc_retry < 0) {
         impl_->log(LogLevel::err, std::string("D-Bus: libuv refused a timer: ") +
                                       uv_strerror(rc_flush < 0 ? rc_flush : rc_retry));
@@ -315,8 +317,8 @@ void BusService::close() noexcept {
     } else {
         impl_->disconnect(false);
     }
-    impl_->flush_timer.reset();
-    impl_->retry_timer.reset();
+    impl_->flush_timer.close();
+    impl_->retry_timer.close();
 }
 
 bool BusService::connected() const noexcept {

@@ -2,7 +2,7 @@
 // notify-brokerd on D-Bus: the org.notifybroker.Broker1 object, run by sdbus-c++
 // on the broker's own libuv loop (no second thread).
 //
-// CONTRACT with the shell (daemon/shell, main.cpp):
+// CONTRACT with the app (daemon/app/main.cpp wires it next to the shell):
 //  - construct one BusService after the Broker, on the loop thread. It connects to
 //    settings.bus ("system", "session", "none" or an address such as
 //    "unix:path=/run/x"), claims settings.name and exports the object. A bus that
@@ -19,8 +19,9 @@
 //    destructor calls close() too.
 // Thread-safety: every call from the loop thread only.
 
+#include "base/log_level.hpp"
 #include "core/broker.hpp"
-#include "shell/daemon_settings.hpp"
+#include "dbus/bus_settings.hpp"
 
 #include <uv.h>
 
@@ -33,8 +34,8 @@
 
 namespace nb::dbus {
 
-/// Where BusService logs: priority as syslog (3 err ... 7 debug). Empty = stderr with
-/// the "<N>" prefix journald reads.
+/// Where BusService logs: priority as syslog (3 err ... 7 debug). Empty = the
+/// daemon's logger (base/logger.hpp).
 using LogFn = std::function<void(daemon::LogLevel level, std::string_view message)>;
 
 struct BusHooks {

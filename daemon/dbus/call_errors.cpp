@@ -1,32 +1,46 @@
-#include "call_errors.hpp"
+#include "dbus/call_errors.hpp"
 
+#include <array>
+#include <cstddef>
 #include <string>
 
 namespace nb::dbus {
+namespace {
+
+struct Refusal {
+    const char* error;    ///< nullptr: not refused
+    std::string_view why; ///< "{}" is where the caller's name goes
+};
+
+// Indexed by core::Verdict; the last one is checked.
+constexpr std::array<Refusal, 8> refusals{{
+    {nullptr, ""},
+    {error_access_denied, "a key workers may not send (MAINPID, FDSTORE, NOTIFYACCESS, ...)"},
+    {error_access_denied, "no allow rule admits {}"},
+    {error_access_denied, "{} may not report under that name"},
+    {error_invalid_args, "the worker name is empty, too long or has characters we refuse"},
+    {error_limits_exceeded, "rate limit reached for {}"},
+    {error_limits_exceeded, "the broker tracks its maximum of workers"},
+    {error_stopping, "the broker is stopping"},
+}};
+static_assert(static_cast<std::size_t>(core::Verdict::stopping) + 1 == refusals.size());
+
+} // namespace
 
 std::optional<sdbus::Error> error_for(core::Verdict verdict, std::string_view who) {
-    const std::string caller(who);
-    switch (verdict) {
-    case core::Verdict::accepted:
-        return std::nullopt;
-    case core::Verdict::forbidden_key:
-        return sdbus::Error(error_access_denied,
-                            "a key workers may not send (MAINPID, FDSTORE, NOTIFYACCESS, ...)");
-    case core::Verdict::unauthorised:
-        return sdbus::Error(error_access_denied, "no allow rule admits " + caller);
-    case core::Verdict::name_denied:
-        return sdbus::Error(error_access_denied, caller + " may not report under that name");
-    case core::Verdict::invalid_name:
-        return sdbus::Error(error_invalid_args,
-                            "the worker name is empty, too long or has characters we refuse");
-    case core::Verdict::rate_limited:
-        return sdbus::Error(error_limits_exceeded, "rate limit reached for " + caller);
-    case core::Verdict::too_many_workers:
-        return sdbus::Error(error_limits_exceeded, "the broker tracks its maximum of workers");
-    case core::Verdict::stopping:
-        return sdbus::Error(error_stopping, "the broker is stopping");
+    const auto index = static_cast<std::size_t>(verdict);
+    if (index >= refusals.size()) {
+        return sdbus::Error(error_failed, "refused");
     }
-    return sdbus::Error(error_failed, "refused");
+    const Refusal& refusal = refusals[index];
+    if (refusal.error == nullptr) {
+        return std::nullopt;
+    }
+    std::string why(refusal.why);
+    if (const auto at = why.find("{}"); at != std::string::npos) {
+        why.replace(at, 2, who);
+    }
+    return sdbus::Error(refusal.error, why);
 }
 
 } // namespace nb::dbus

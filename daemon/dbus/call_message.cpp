@@ -1,4 +1,4 @@
-#include "call_message.hpp"
+#include "dbus/call_message.hpp"
 
 #include <algorithm>
 #include <string>

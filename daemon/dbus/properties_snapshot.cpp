@@ -1,4 +1,7 @@
-#include "properties_snapshot.hpp"
+#include "dbus/properties_snapshot.hpp"
+
+#include <array>
+#include <utility>
 
 namespace nb::dbus {
 
@@ -19,24 +22,19 @@ PropertiesSnapshot PropertiesSnapshot::take(const core::Broker& broker, core::Ti
 }
 
 std::vector<std::string> PropertiesSnapshot::changed_since(const PropertiesSnapshot& before) const {
+    const std::array<std::pair<const char*, bool>, 6> properties{{
+        {"State", state != before.state},
+        {"ReadyCount", ready != before.ready},
+        {"ExpectedCount", expected != before.expected},
+        {"KnownCount", known != before.known},
+        {"StatusText", status != before.status},
+        {"Workers", workers != before.workers},
+    }};
     std::vector<std::string> names;
-    if (state != before.state) {
-        names.emplace_back("State");
-    }
-    if (ready != before.ready) {
-        names.emplace_back("ReadyCount");
-    }
-    if (expected != before.expected) {
-        names.emplace_back("ExpectedCount");
-    }
-    if (known != before.known) {
-        names.emplace_back("KnownCount");
-    }
-    if (status != before.status) {
-        names.emplace_back("StatusText");
-    }
-    if (workers != before.workers) {
-        names.emplace_back("Workers");
+    for (const auto& [name, changed] : properties) {
+        if (changed) {
+            names.emplace_back(name);
+        }
     }
     if (!names.empty() || generation != before.generation) {
         names.emplace_back("Generation");

@@ -4,8 +4,8 @@
 // move with the clock, and a signal per tick would be noise.
 // Thread-safety: a value type.
 
-#include "broker_object.hpp"
 #include "core/broker.hpp"
+#include "dbus/broker_object.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,8 +1,8 @@
-#include "cgroup_watcher.hpp"
+#include "shell/cgroup_watcher.hpp"
 
-#include "logger.hpp"
-#include "proc_file.hpp"
-#include "unit_name.hpp"
+#include "base/logger.hpp"
+#include "base/proc_file.hpp"
+#include "shell/unit_name.hpp"
 
 #include <array>
 

@@ -7,8 +7,8 @@
 // every change, so one uv_poll per unit on the loop is enough.
 // Thread-safety: the loop thread only.
 
-#include "unique_fd.hpp"
-#include "uv_handle.hpp"
+#include "base/unique_fd.hpp"
+#include "base/uv_handle.hpp"
 
 #include <cstddef>
 #include <functional>

@@ -1,8 +1,8 @@
-#include "daemon.hpp"
+#include "shell/daemon.hpp"
 
-#include "logger.hpp"
-#include "socket_queue_limit.hpp"
-#include "unit_name.hpp"
+#include "base/logger.hpp"
+#include "shell/socket_queue_limit.hpp"
+#include "shell/unit_name.hpp"
 
 #include <chrono>
 #include <csignal>

@@ -5,17 +5,17 @@
 // upstream and re-arms the timer. D-Bus and spawn mode plug in through hooks.
 // Thread-safety: everything on the loop thread.
 
+#include "base/deadline_timer.hpp"
+#include "base/signal_watcher.hpp"
+#include "config/daemon_settings.hpp"
 #include "core/broker.hpp"
-#include "daemon_settings.hpp"
-#include "datagram_dispatcher.hpp"
-#include "deadline_timer.hpp"
-#include "drop_log.hpp"
-#include "process_watcher.hpp"
-#include "signal_watcher.hpp"
-#include "socket_reader.hpp"
-#include "unit_workers.hpp"
-#include "upstream.hpp"
-#include "worker_socket.hpp"
+#include "shell/datagram_dispatcher.hpp"
+#include "shell/drop_log.hpp"
+#include "shell/process_watcher.hpp"
+#include "shell/socket_reader.hpp"
+#include "shell/unit_workers.hpp"
+#include "shell/upstream.hpp"
+#include "shell/worker_socket.hpp"
 
 #include <nb/proto/result.hpp>
 

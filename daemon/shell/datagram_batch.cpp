@@ -1,4 +1,4 @@
-#include "datagram_batch.hpp"
+#include "shell/datagram_batch.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -4,7 +4,7 @@
 // SCM_PIDFD), so none can leak whatever happens to the datagram afterwards.
 // Thread-safety: the loop thread only.
 
-#include "unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 #include <nb/proto/message.hpp>
 

@@ -1,6 +1,6 @@
-#include "datagram_dispatcher.hpp"
+#include "shell/datagram_dispatcher.hpp"
 
-#include "unit_name.hpp"
+#include "shell/unit_name.hpp"
 
 #include <algorithm>
 #include <chrono>

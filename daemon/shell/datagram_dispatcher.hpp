@@ -7,9 +7,9 @@
 // Thread-safety: the loop thread only.
 
 #include "core/broker.hpp"
-#include "datagram_batch.hpp"
-#include "drop_log.hpp"
-#include "process_watcher.hpp"
+#include "shell/datagram_batch.hpp"
+#include "shell/drop_log.hpp"
+#include "shell/process_watcher.hpp"
 
 #include <cstdint>
 #include <functional>

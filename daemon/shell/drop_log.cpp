@@ -1,4 +1,4 @@
-#include "drop_log.hpp"
+#include "shell/drop_log.hpp"
 
 #include <utility>
 

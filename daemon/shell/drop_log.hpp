@@ -4,8 +4,8 @@
 // flood of log lines.
 // Thread-safety: the loop thread only.
 
-#include "drop_reason.hpp"
-#include "rate_limited_log.hpp"
+#include "base/rate_limited_log.hpp"
+#include "shell/drop_reason.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,56 +1,35 @@
-#include "drop_reason.hpp"
+#include "shell/drop_reason.hpp"
+
+#include "core/enum_names.hpp"
+
+#include <array>
 
 namespace nb::daemon {
+namespace {
+
+// In the order of the enumerators; the last one is checked.
+constexpr std::array<std::string_view, drop_reason_count> names{
+    "oversize",       "truncated-control", "malformed",        "bad-barrier",
+    "no-credentials", "forbidden-key",     "unauthorised",     "name-denied",
+    "invalid-name",   "rate-limited",      "too-many-workers", "stopping"};
+static_assert(static_cast<std::size_t>(DropReason::stopping) + 1 == names.size());
+
+// Indexed by core::Verdict; accepted is never dropped (the precondition).
+constexpr std::array<DropReason, 8> by_verdict{
+    DropReason::stopping,         DropReason::forbidden_key, DropReason::unauthorised,
+    DropReason::name_denied,      DropReason::invalid_name,  DropReason::rate_limited,
+    DropReason::too_many_workers, DropReason::stopping};
+static_assert(static_cast<std::size_t>(core::Verdict::stopping) + 1 == by_verdict.size());
+
+} // namespace
 
 std::string_view to_string(DropReason reason) noexcept {
-    switch (reason) {
-    case DropReason::oversize:
-        return "oversize";
-    case DropReason::truncated_control:
-        return "truncated-control";
-    case DropReason::malformed:
-        return "malformed";
-    case DropReason::bad_barrier:
-        return "bad-barrier";
-    case DropReason::no_credentials:
-        return "no-credentials";
-    case DropReason::forbidden_key:
-        return "forbidden-key";
-    case DropReason::unauthorised:
-        return "unauthorised";
-    case DropReason::name_denied:
-        return "name-denied";
-    case DropReason::invalid_name:
-        return "invalid-name";
-    case DropReason::rate_limited:
-        return "rate-limited";
-    case DropReason::too_many_workers:
-        return "too-many-workers";
-    case DropReason::stopping:
-        return "stopping";
-    }
-    return "unknown";
+    return core::name_of(names, reason);
 }
 
 DropReason drop_reason_for(core::Verdict verdict) noexcept {
-    switch (verdict) {
-    case core::Verdict::forbidden_key:
-        return DropReason::forbidden_key;
-    case core::Verdict::unauthorised:
-        return DropReason::unauthorised;
-    case core::Verdict::name_denied:
-        return DropReason::name_denied;
-    case core::Verdict::invalid_name:
-        return DropReason::invalid_name;
-    case core::Verdict::rate_limited:
-        return DropReason::rate_limited;
-    case core::Verdict::too_many_workers:
-        return DropReason::too_many_workers;
-    case core::Verdict::stopping:
-    case core::Verdict::accepted:
-        break;
-    }
-    return DropReason::stopping;
+    const auto index = static_cast<std::size_t>(verdict);
+    return index < by_verdict.size() ? by_verdict[index] : DropReason::stopping;
 }
 
 } // namespace nb::daemon

@@ -1,6 +1,6 @@
-#include "process_start_time.hpp"
+#include "shell/process_start_time.hpp"
 
-#include "proc_file.hpp"
+#include "base/proc_file.hpp"
 
 #include <charconv>
 #include <string>

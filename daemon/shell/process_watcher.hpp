@@ -5,8 +5,8 @@
 // message with the same pid is from a different process.
 // Thread-safety: the loop thread only.
 
-#include "unique_fd.hpp"
-#include "uv_handle.hpp"
+#include "base/pidfd.hpp"
+#include "base/unique_fd.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -59,21 +59,11 @@ public:
 
 private:
     struct Process;
-    static void on_poll(uv_poll_t* handle, int status, int events) noexcept;
+    static void on_exit_of(void* process) noexcept;
 
     uv_loop_t* loop_;
     ExitHandler on_exit_;
     std::unordered_map<pid_t, std::unique_ptr<Process>> processes_;
 };
-
-/// pidfd_open(pid): an invalid UniqueFd when the process is gone.
-[[nodiscard]] UniqueFd open_pidfd(pid_t pid) noexcept;
-
-/// A number that names the process behind pidfd for as long as the system
-/// runs (its pidfs inode, Linux >= 6.9); nothing on older kernels.
-[[nodiscard]] std::optional<ino_t> process_identity(int pidfd) noexcept;
-
-/// True when the pidfd says its process has exited.
-[[nodiscard]] bool pidfd_exited(int pidfd) noexcept;
 
 } // namespace nb::daemon

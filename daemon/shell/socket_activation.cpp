@@ -1,4 +1,4 @@
-#include "socket_activation.hpp"
+#include "shell/socket_activation.hpp"
 
 #include <charconv>
 #include <cstdlib>

@@ -4,7 +4,7 @@
 // environment so spawned children do not think the fds are theirs.
 // Thread-safety: touches the environment; call before starting threads.
 
-#include "unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 #include <nb/proto/result.hpp>
 

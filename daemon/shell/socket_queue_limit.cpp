@@ -1,6 +1,6 @@
-#include "socket_queue_limit.hpp"
+#include "shell/socket_queue_limit.hpp"
 
-#include "proc_file.hpp"
+#include "base/proc_file.hpp"
 
 #include <charconv>
 

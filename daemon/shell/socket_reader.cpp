@@ -1,4 +1,4 @@
-#include "socket_reader.hpp"
+#include "shell/socket_reader.hpp"
 
 #include <cstring>
 #include <stdexcept>

@@ -4,9 +4,9 @@
 // read in batches interleaved with timers and signals instead of starving them.
 // Thread-safety: the loop thread only.
 
-#include "datagram_batch.hpp"
-#include "rate_limited_log.hpp"
-#include "uv_handle.hpp"
+#include "base/rate_limited_log.hpp"
+#include "base/uv_handle.hpp"
+#include "shell/datagram_batch.hpp"
 
 #include <functional>
 #include <span>

@@ -1,11 +1,11 @@
-#include "state_restore.hpp"
+#include "shell/state_restore.hpp"
 
+#include "base/logger.hpp"
+#include "base/sealed_memfd.hpp"
 #include "core/state_codec.hpp"
-#include "fd_store_names.hpp"
-#include "logger.hpp"
-#include "process_start_time.hpp"
-#include "sealed_memfd.hpp"
-#include "unit_name.hpp"
+#include "shell/fd_store_names.hpp"
+#include "shell/process_start_time.hpp"
+#include "shell/unit_name.hpp"
 
 #include <charconv>
 #include <optional>

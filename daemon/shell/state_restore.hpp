@@ -5,8 +5,8 @@
 // Thread-safety: the loop thread, before the worker socket is read.
 
 #include "core/broker.hpp"
-#include "process_watcher.hpp"
-#include "socket_activation.hpp"
+#include "shell/process_watcher.hpp"
+#include "shell/socket_activation.hpp"
 
 #include <cstddef>
 #include <cstdint>

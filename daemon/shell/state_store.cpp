@@ -1,10 +1,10 @@
-#include "state_store.hpp"
+#include "shell/state_store.hpp"
 
+#include "base/logger.hpp"
+#include "base/sealed_memfd.hpp"
 #include "core/state_codec.hpp"
-#include "fd_store_names.hpp"
-#include "logger.hpp"
-#include "process_start_time.hpp"
-#include "sealed_memfd.hpp"
+#include "shell/fd_store_names.hpp"
+#include "shell/process_start_time.hpp"
 
 #include <algorithm>
 #include <charconv>

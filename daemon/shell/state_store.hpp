@@ -11,10 +11,10 @@
 // memfd per interval, not one per datagram.
 // Thread-safety: the loop thread only.
 
+#include "base/deadline_timer.hpp"
 #include "core/broker.hpp"
-#include "deadline_timer.hpp"
-#include "process_watcher.hpp"
-#include "state_restore.hpp"
+#include "shell/process_watcher.hpp"
+#include "shell/state_restore.hpp"
 
 #include <nb/client/notifier.hpp>
 

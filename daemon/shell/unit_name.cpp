@@ -1,6 +1,6 @@
-#include "unit_name.hpp"
+#include "shell/unit_name.hpp"
 
-#include "proc_file.hpp"
+#include "base/proc_file.hpp"
 
 #include <array>
 #include <string>

@@ -1,7 +1,7 @@
-#include "unit_workers.hpp"
+#include "shell/unit_workers.hpp"
 
-#include "logger.hpp"
-#include "unit_name.hpp"
+#include "base/logger.hpp"
+#include "shell/unit_name.hpp"
 
 namespace nb::daemon {
 

@@ -10,8 +10,8 @@
 // spawned workers keep pid watching) nor for D-Bus callers.
 // Thread-safety: the loop thread only.
 
-#include "cgroup_watcher.hpp"
 #include "core/broker.hpp"
+#include "shell/cgroup_watcher.hpp"
 
 #include <nb/proto/message.hpp>
 

@@ -1,4 +1,4 @@
-#include "upstream.hpp"
+#include "shell/upstream.hpp"
 
 #include <cstdlib>
 

@@ -5,7 +5,7 @@
 // NOTIFY_SOCKET every message is logged instead of sent (the laptop demo).
 // Thread-safety: the loop thread only.
 
-#include "rate_limited_log.hpp"
+#include "base/rate_limited_log.hpp"
 
 #include <nb/client/notifier.hpp>
 

@@ -1,4 +1,4 @@
-#include "worker_socket.hpp"
+#include "shell/worker_socket.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -6,8 +6,8 @@
 // from socket activation.
 // Thread-safety: none needed; created and destroyed on the loop thread.
 
-#include "daemon_settings.hpp"
-#include "unique_fd.hpp"
+#include "base/unique_fd.hpp"
+#include "config/socket_settings.hpp"
 
 #include <nb/proto/result.hpp>
 

@@ -1,4 +1,4 @@
-#include "child_process.hpp"
+#include "spawn/child_process.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -6,28 +6,12 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace nb::spawn {
 
-struct ChildProcess::Watch {
-    uv_poll_t poll{};
-    int pidfd = -1;
-    ChildProcess* owner = nullptr;
-};
-
 namespace {
-
-// glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37): call the kernel directly.
-int open_pidfd(pid_t pid) noexcept {
-    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U));
-}
-
-int send_signal(int pidfd, int signum) noexcept {
-    return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signum, nullptr, 0U));
-}
 
 std::string errno_text(std::string_view what, int error) {
     return std::string(what) + ": " + std::strerror(error);
@@ -39,15 +23,17 @@ std::string errno_text(std::string_view what, int error) {
     // SIGPIPE) and the blocked mask would be inherited: undo both.
     struct sigaction default_action {};
     default_action.sa_handler = SIG_DFL;
-    for (int signum = 1; signum < NSIG; ++signum)
+    for (int signum = 1; signum < NSIG; ++signum) {
         ::sigaction(signum, &default_action, nullptr);
+    }
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // A worker must not outlive a broker that was killed outright.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent)
+    if (::getppid() != parent) {
         ::_exit(143);
+    }
     plan.set_watchdog_pid(::getpid());
     ::execve(plan.path(), plan.argv(), plan.envp());
     const int error = errno;
@@ -61,8 +47,9 @@ proto::Result<std::unique_ptr<ChildProcess>> ChildProcess::start(uv_loop_t* loop
                                                                  ExitFn on_exit) {
     plan.prepare();
     int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
         return proto::Error{errno_text("pipe2", errno)};
+    }
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) {
@@ -91,33 +78,20 @@ proto::Result<std::unique_ptr<ChildProcess>> ChildProcess::start(uv_loop_t* loop
     }
 
     // The child is not reaped before we reap it, so pidfd_open cannot miss it.
-    const int pidfd = open_pidfd(pid);
-    if (pidfd < 0) {
+    daemon::UniqueFd pidfd = daemon::open_pidfd(pid);
+    if (!pidfd) {
         const int error = errno;
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
         return proto::Error{errno_text("pidfd_open", error)};
     }
     std::unique_ptr<ChildProcess> child(new ChildProcess(pid, std::move(on_exit)));
-    auto* watch = new Watch;
-    watch->pidfd = pidfd;
-    watch->owner = child.get();
-    watch->poll.data = watch;
-    int rc = uv_poll_init(loop, &watch->poll, pidfd);
-    if (rc != 0) {
-        ::close(pidfd);
-        delete watch;
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        return proto::Error{std::string("uv_poll_init: ") + uv_strerror(rc)};
-    }
-    child->watch_ = watch;
-    rc = uv_poll_start(&watch->poll, UV_READABLE, &ChildProcess::on_readable);
+    const int rc =
+        child->watch_.start(loop, std::move(pidfd), &ChildProcess::on_readable, child.get());
     if (rc != 0) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
-        child->close();
-        return proto::Error{std::string("uv_poll_start: ") + uv_strerror(rc)};
+        return proto::Error{std::string("cannot watch the child's pidfd: ") + uv_strerror(rc)};
     }
     return child;
 }
@@ -127,29 +101,18 @@ ChildProcess::~ChildProcess() {
 }
 
 bool ChildProcess::signal(int signum) noexcept {
-    if (watch_ == nullptr)
+    if (!watch_.active()) {
         return false;
-    return send_signal(watch_->pidfd, signum) == 0;
+    }
+    return daemon::signal_pidfd(watch_.pidfd(), signum) == 0;
 }
 
 void ChildProcess::close() noexcept {
-    if (watch_ == nullptr)
-        return;
-    Watch* watch = watch_;
-    watch_ = nullptr;
-    watch->owner = nullptr;
-    // The fd must stay open until libuv has stopped polling it.
-    uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll), [](uv_handle_t* handle) {
-        auto* closed = static_cast<Watch*>(handle->data);
-        ::close(closed->pidfd);
-        delete closed;
-    });
+    watch_.stop();
 }
 
-void ChildProcess::on_readable(uv_poll_t* handle, int /*status*/, int /*events*/) noexcept {
-    auto* watch = static_cast<Watch*>(handle->data);
-    if (watch->owner != nullptr)
-        watch->owner->reap();
+void ChildProcess::on_readable(void* child) noexcept {
+    static_cast<ChildProcess*>(child)->reap();
 }
 
 void ChildProcess::reap() noexcept {
@@ -158,13 +121,16 @@ void ChildProcess::reap() noexcept {
     do {
         reaped = ::waitpid(pid_, &status, WNOHANG);
     } while (reaped < 0 && errno == EINTR);
-    if (reaped == 0)
+    if (reaped == 0) {
         return; // readable but not yet reapable: poll again
-    if (reaped < 0)
+    }
+    if (reaped < 0) {
         status = 0; // someone else reaped it (ECHILD): we cannot know its status
+    }
     close();
-    if (on_exit_)
+    if (on_exit_) {
         on_exit_(*this, status);
+    }
 }
 
 } // namespace nb::spawn

@@ -4,7 +4,8 @@
 // exits. Signals go through the pidfd, so a recycled pid is never signalled.
 // Thread-safety: the loop thread only. Callbacks are invoked from the loop.
 
-#include "launch_plan.hpp"
+#include "base/pidfd.hpp"
+#include "spawn/launch_plan.hpp"
 
 #include <nb/proto/result.hpp>
 
@@ -36,7 +37,7 @@ public:
     ChildProcess& operator=(const ChildProcess&) = delete;
 
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }
-    [[nodiscard]] bool running() const noexcept { return watch_ != nullptr; }
+    [[nodiscard]] bool running() const noexcept { return watch_.active(); }
 
     /// Sends `signum` through the pidfd. False if the child already exited or
     /// the kernel refused.
@@ -47,15 +48,13 @@ public:
     void close() noexcept;
 
 private:
-    struct Watch; // the uv_poll_t and the pidfd it polls, freed by its close callback
-
     ChildProcess(pid_t pid, ExitFn on_exit) : pid_(pid), on_exit_(std::move(on_exit)) {}
-    static void on_readable(uv_poll_t* handle, int status, int events) noexcept;
+    static void on_readable(void* child) noexcept;
     void reap() noexcept;
 
     pid_t pid_;
     ExitFn on_exit_;
-    Watch* watch_ = nullptr;
+    daemon::PidfdWatch watch_;
 };
 
 } // namespace nb::spawn

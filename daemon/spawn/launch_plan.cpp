@@ -1,4 +1,4 @@
-#include "launch_plan.hpp"
+#include "spawn/launch_plan.hpp"
 
 #include <algorithm>
 #include <array>
@@ -37,26 +37,31 @@ bool is_executable_file(const std::string& path) {
 proto::Result<std::string> resolve(const std::string& program,
                                    const std::vector<std::string>& environment) {
     if (program.find('/') != std::string::npos) {
-        if (!is_executable_file(program))
+        if (!is_executable_file(program)) {
             return proto::Error{"cannot run '" + program + "': " +
                                 (::access(program.c_str(), F_OK) == 0
                                      ? std::string("not an executable file")
                                      : std::string(std::strerror(errno)))};
+        }
         return program;
     }
     std::string search = "/usr/local/bin:/usr/bin:/bin"; // execvp's default without PATH
-    for (const std::string& entry : environment)
-        if (entry.starts_with("PATH="))
+    for (const std::string& entry : environment) {
+        if (entry.starts_with("PATH=")) {
             search = entry.substr(5);
+        }
+    }
     std::size_t start = 0;
     while (start <= search.size()) {
         const std::size_t colon = std::min(search.find(':', start), search.size());
         std::string dir = search.substr(start, colon - start);
-        if (dir.empty())
+        if (dir.empty()) {
             dir = ".";
+        }
         const std::string candidate = dir + "/" + program;
-        if (is_executable_file(candidate))
+        if (is_executable_file(candidate)) {
             return candidate;
+        }
         start = colon + 1;
     }
     return proto::Error{"cannot run '" + program + "': not found in PATH"};
@@ -66,24 +71,29 @@ proto::Result<std::string> resolve(const std::string& program,
 
 std::vector<std::string> LaunchPlan::current_environment() {
     std::vector<std::string> out;
-    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
         out.emplace_back(*entry);
+    }
     return out;
 }
 
 proto::Result<LaunchPlan> LaunchPlan::make(const LaunchRequest& request, unsigned index,
                                            const std::vector<std::string>& environment) {
-    if (request.command.empty())
+    if (request.command.empty()) {
         return proto::Error{"no command to run"};
+    }
     auto path = resolve(request.command.front(), environment);
-    if (!path)
+    if (!path) {
         return path.error();
+    }
     LaunchPlan plan;
     plan.path_ = std::move(path).value();
     plan.args_ = request.command;
-    for (const std::string& entry : environment)
-        if (!is_broker_variable(entry))
+    for (const std::string& entry : environment) {
+        if (!is_broker_variable(entry)) {
             plan.env_.push_back(entry);
+        }
+    }
     plan.env_.push_back("NOTIFY_SOCKET=" + request.socket_path);
     plan.env_.push_back("NOTIFY_BROKER_WORKER_INDEX=" + std::to_string(index));
     plan.env_.push_back("NOTIFY_BROKER_WORKERS=" + std::to_string(request.copies));
@@ -98,18 +108,21 @@ proto::Result<LaunchPlan> LaunchPlan::make(const LaunchRequest& request, unsigne
 
 void LaunchPlan::prepare() {
     argv_.clear();
-    for (std::string& arg : args_)
+    for (std::string& arg : args_) {
         argv_.push_back(arg.data());
+    }
     argv_.push_back(nullptr);
     envp_.clear();
-    for (std::string& entry : env_)
+    for (std::string& entry : env_) {
         envp_.push_back(entry.data());
+    }
     envp_.push_back(nullptr);
 }
 
 void LaunchPlan::set_watchdog_pid(pid_t pid) noexcept {
-    if (watchdog_pid_entry_ == no_watchdog)
+    if (watchdog_pid_entry_ == no_watchdog) {
         return;
+    }
     char digits[pid_digits];
     std::size_t count = 0;
     auto value = static_cast<unsigned long>(pid);
@@ -118,8 +131,9 @@ void LaunchPlan::set_watchdog_pid(pid_t pid) noexcept {
         value /= 10;
     } while (value != 0 && count < pid_digits);
     char* out = env_[watchdog_pid_entry_].data() + watchdog_pid_key.size();
-    for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t i = 0; i < count; ++i) {
         out[i] = digits[count - 1 - i];
+    }
     out[count] = '\0'; // the reserved room is longer than any pid
 }
 

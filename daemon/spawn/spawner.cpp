@@ -1,4 +1,4 @@
-#include "spawner.hpp"
+#include "spawn/spawner.hpp"
 
 #include <csignal>
 
@@ -19,10 +19,12 @@ Spawner::~Spawner() {
 }
 
 proto::Status Spawner::start() {
-    if (settings_.command.empty() || settings_.copies == 0)
+    if (settings_.command.empty() || settings_.copies == 0) {
         return proto::Error{"spawn: no command to run"};
-    if (started_ || closed_)
+    }
+    if (started_ || closed_) {
         return proto::Error{"spawn: already started"};
+    }
     LaunchRequest request;
     request.command = settings_.command;
     request.socket_path = socket_path_;
@@ -40,16 +42,19 @@ proto::Status Spawner::start() {
                           : proto::Result<std::unique_ptr<ChildProcess>>(plan.error());
         if (!child) {
             // The others run the same command: stop them rather than half a pool.
-            for (Slot& slot : slots_)
-                if (slot.process)
+            for (Slot& slot : slots_) {
+                if (slot.process) {
                     slot.process->signal(SIGTERM);
+                }
+            }
             return child.error();
         }
         slots_[index].pid = (*child)->pid();
         slots_[index].process = std::move(child).value();
         ++running_;
-        if (callbacks_.on_started)
+        if (callbacks_.on_started) {
             callbacks_.on_started(slots_[index].pid, index);
+        }
     }
     started_ = true;
     return proto::Ok{};
@@ -71,27 +76,33 @@ unsigned Spawner::forward(int signum) noexcept {
 
 std::vector<pid_t> Spawner::children() const {
     std::vector<pid_t> out;
-    for (const Slot& slot : slots_)
-        if (slot.process && slot.process->running())
+    for (const Slot& slot : slots_) {
+        if (slot.process && slot.process->running()) {
             out.push_back(slot.pid);
+        }
+    }
     return out;
 }
 
 bool Spawner::is_child(pid_t pid) const noexcept {
-    for (const Slot& slot : slots_)
-        if (slot.pid == pid)
+    for (const Slot& slot : slots_) {
+        if (slot.pid == pid) {
             return slot.process && slot.process->running();
+        }
+    }
     return false;
 }
 
 void Spawner::close() noexcept {
-    if (closed_)
+    if (closed_) {
         return;
+    }
     closed_ = true;
     for (Slot& slot : slots_) {
         if (slot.process) {
-            if (slot.process->running())
+            if (slot.process->running()) {
                 slot.process->signal(SIGTERM);
+            }
             slot.process->close();
         }
     }
@@ -109,13 +120,16 @@ void Spawner::on_child_exit(std::size_t index, int wait_status) noexcept {
         code = 128 + signum;
         clean = slot.forwarded.contains(signum);
     }
-    if (exit_code_ == 0 && !clean)
+    if (exit_code_ == 0 && !clean) {
         exit_code_ = code;
+    }
     --running_;
-    if (callbacks_.on_exit)
+    if (callbacks_.on_exit) {
         callbacks_.on_exit(slot.pid, code);
-    if (running_ == 0 && started_ && !closed_ && callbacks_.on_all_exited)
+    }
+    if (running_ == 0 && started_ && !closed_ && callbacks_.on_all_exited) {
         callbacks_.on_all_exited(exit_code_);
+    }
 }
 
 } // namespace nb::spawn

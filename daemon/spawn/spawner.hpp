@@ -15,9 +15,9 @@
 // itself treats SIGTERM/SIGINT/SIGHUP for a main process.
 // Thread-safety: the loop thread only; callbacks are invoked from the loop.
 
-#include "child_process.hpp"
-#include "launch_plan.hpp"
-#include "shell/daemon_settings.hpp"
+#include "spawn/child_process.hpp"
+#include "spawn/launch_plan.hpp"
+#include "spawn/spawn_settings.hpp"
 
 #include <nb/proto/result.hpp>
 

@@ -1,9 +1,9 @@
 #include "field_rules.hpp"
 
 #include "decimal.hpp"
-#include "quote.hpp"
 
 #include <nb/proto/message.hpp>
+#include <nb/proto/quote.hpp>
 #include <nb/proto/utf8.hpp>
 
 #include <array>
@@ -21,25 +21,24 @@ std::string got(std::string_view value) {
     return ", got " + quote(value);
 }
 
-std::optional<std::string> must_be_one(std::string_view v) {
-    if (v == "1") {
+// Nothing when the value is valid; else what it must be, and what it was.
+std::optional<std::string> unless(bool valid, std::string_view must, std::string_view v) {
+    if (valid) {
         return std::nullopt;
     }
-    return "must be \"1\"" + got(v);
+    return std::string(must) + got(v);
+}
+
+std::optional<std::string> must_be_one(std::string_view v) {
+    return unless(v == "1", "must be \"1\"", v);
 }
 
 std::optional<std::string> must_be_zero(std::string_view v) {
-    if (v == "0") {
-        return std::nullopt;
-    }
-    return "must be \"0\"" + got(v);
+    return unless(v == "0", "must be \"0\"", v);
 }
 
 std::optional<std::string> watchdog_rule(std::string_view v) {
-    if (v == "1" || v == "trigger") {
-        return std::nullopt;
-    }
-    return "must be \"1\" or \"trigger\"" + got(v);
+    return unless(v == "1" || v == "trigger", "must be \"1\" or \"trigger\"", v);
 }
 
 // systemd's parse_errno() takes 0 (no error) up to ERRNO_MAX (4095); anything
@@ -47,62 +46,43 @@ std::optional<std::string> watchdog_rule(std::string_view v) {
 std::optional<std::string> errno_rule(std::string_view v) {
     constexpr std::uint32_t errno_max = 4095;
     const auto n = parse_decimal<std::uint32_t>(v);
-    if (n && *n <= errno_max) {
-        return std::nullopt;
-    }
-    return "must be an errno number from 0 to 4095" + got(v);
+    return unless(n && *n <= errno_max, "must be an errno number from 0 to 4095", v);
 }
 
 std::optional<std::string> exit_status_rule(std::string_view v) {
     const auto n = parse_decimal<std::uint32_t>(v);
-    if (n && *n <= 255) {
-        return std::nullopt;
-    }
-    return "must be an exit status from 0 to 255" + got(v);
+    return unless(n && *n <= 255, "must be an exit status from 0 to 255", v);
 }
 
 std::optional<std::string> mainpid_rule(std::string_view v) {
     const auto n = parse_decimal<std::uint32_t>(v);
-    if (n && *n > 0 && *n <= static_cast<std::uint32_t>(INT_MAX)) {
-        return std::nullopt;
-    }
-    return "must be a process id greater than 0" + got(v);
+    return unless(n && *n > 0 && *n <= static_cast<std::uint32_t>(INT_MAX),
+                  "must be a process id greater than 0", v);
 }
 
 std::optional<std::string> usec_rule(std::string_view v) {
-    if (parse_decimal<std::uint64_t>(v)) {
-        return std::nullopt;
-    }
-    return "must be microseconds as an unsigned 64-bit decimal" + got(v);
+    return unless(parse_decimal<std::uint64_t>(v).has_value(),
+                  "must be microseconds as an unsigned 64-bit decimal", v);
 }
 
 std::optional<std::string> positive_usec_rule(std::string_view v) {
     const auto n = parse_decimal<std::uint64_t>(v);
-    if (n && *n > 0) {
-        return std::nullopt;
-    }
-    return "must be microseconds greater than 0" + got(v);
+    return unless(n && *n > 0, "must be microseconds greater than 0", v);
 }
 
 std::optional<std::string> bus_error_rule(std::string_view v) {
-    if (is_valid_dbus_error_name(v)) {
-        return std::nullopt;
-    }
-    return "must be a D-Bus error name like org.example.Error" + got(v);
+    return unless(is_valid_dbus_error_name(v), "must be a D-Bus error name like org.example.Error",
+                  v);
 }
 
 std::optional<std::string> fdname_rule(std::string_view v) {
-    if (is_valid_fdname(v)) {
-        return std::nullopt;
-    }
-    return "must be at most 255 printable ASCII characters without ':'" + got(v);
+    return unless(is_valid_fdname(v), "must be at most 255 printable ASCII characters without ':'",
+                  v);
 }
 
 std::optional<std::string> notify_access_rule(std::string_view v) {
-    if (v == "none" || v == "main" || v == "exec" || v == "all") {
-        return std::nullopt;
-    }
-    return "must be one of none, main, exec, all" + got(v);
+    return unless(v == "none" || v == "main" || v == "exec" || v == "all",
+                  "must be one of none, main, exec, all", v);
 }
 
 std::optional<std::string> utf8_rule(std::string_view v) {

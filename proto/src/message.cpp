@@ -1,8 +1,8 @@
 #include "decimal.hpp"
 #include "field_rules.hpp"
-#include "quote.hpp"
 
 #include <nb/proto/message.hpp>
+#include <nb/proto/quote.hpp>
 
 #include <climits>
 #include <cstring>
@@ -35,13 +35,12 @@ std::optional<Error> add_line(std::vector<Assignment>& out, std::string_view lin
     }
     const std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
-        return Error{"line " + std::to_string(number) + ": expected KEY=VALUE, got " +
-                     detail::quote(line)};
+        return Error{"line " + std::to_string(number) + ": expected KEY=VALUE, got " + quote(line)};
     }
     const std::string_view key = line.substr(0, eq);
     const std::string_view value = line.substr(eq + 1);
     if (!is_valid_key(key)) {
-        return Error{"line " + std::to_string(number) + ": invalid key " + detail::quote(key) +
+        return Error{"line " + std::to_string(number) + ": invalid key " + quote(key) +
                      " (must match [A-Za-z_][A-Za-z0-9_]*)"};
     }
     if (has_key(out, key)) {
@@ -50,7 +49,7 @@ std::optional<Error> add_line(std::vector<Assignment>& out, std::string_view lin
     // Only an escaped line break gets here. systemd would keep it, but the
     // broker must never hold a value that could become a line upstream.
     if (value.find_first_of(line_separators) != std::string_view::npos) {
-        return key_error(key, "value contains an escaped line break: " + detail::quote(value));
+        return key_error(key, "value contains an escaped line break: " + quote(value));
     }
     if (auto why = detail::check_value(key, value)) {
         return key_error(key, *why);
@@ -163,14 +162,14 @@ Status check_assignment(const Assignment& assignment) {
     const std::string_view key = assignment.key;
     const std::string_view value = assignment.value;
     if (!is_valid_key(key)) {
-        return Error{"invalid key " + detail::quote(key) + " (must match [A-Za-z_][A-Za-z0-9_]*)"};
+        return Error{"invalid key " + quote(key) + " (must match [A-Za-z_][A-Za-z0-9_]*)"};
     }
     if (value.find_first_of(line_separators) != std::string_view::npos) {
         return key_error(key, "value contains a line break, which would inject a new line: " +
-                                  detail::quote(value));
+                                  quote(value));
     }
     if (value.find('\0') != std::string_view::npos) {
-        return key_error(key, "value contains a NUL byte: " + detail::quote(value));
+        return key_error(key, "value contains a NUL byte: " + quote(value));
     }
     if (auto why = detail::check_value(key, value)) {
         return key_error(key, *why);
@@ -187,30 +186,6 @@ std::optional<std::string_view> Message::get(std::string_view key) const noexcep
     return std::nullopt;
 }
 
-bool Message::ready() const noexcept {
-    return contains("READY");
-}
-bool Message::reloading() const noexcept {
-    return contains("RELOADING");
-}
-bool Message::stopping() const noexcept {
-    return contains("STOPPING");
-}
-bool Message::barrier() const noexcept {
-    return contains("BARRIER");
-}
-bool Message::fdstore() const noexcept {
-    return contains("FDSTORE");
-}
-bool Message::fdstore_remove() const noexcept {
-    return contains("FDSTOREREMOVE");
-}
-bool Message::fdpoll_disabled() const noexcept {
-    return contains("FDPOLL");
-}
-std::optional<std::string_view> Message::status() const noexcept {
-    return get("STATUS");
-}
 std::optional<std::string_view> Message::bus_error() const noexcept {
     return get("BUSERROR");
 }

@@ -1,7 +1,7 @@
 #include "decimal.hpp"
-#include "quote.hpp"
 
 #include <nb/proto/notify_address.hpp>
+#include <nb/proto/quote.hpp>
 
 #include <array>
 #include <cstddef>
@@ -31,7 +31,7 @@ constexpr std::array vsock_prefixes{
 constexpr std::size_t max_unix_text = sizeof(sockaddr_un::sun_path) - 1;
 
 Error address_error(std::string_view text, const std::string& why) {
-    return Error{"NOTIFY_SOCKET=" + detail::quote(text, 128) + ": " + why};
+    return Error{"NOTIFY_SOCKET=" + quote(text, 128) + ": " + why};
 }
 
 Result<NotifyAddress> parse_unix(std::string_view text) {
@@ -79,7 +79,7 @@ Result<NotifyAddress> parse_vsock(std::string_view text, std::string_view rest, 
     }
     const auto cid = parse_cid(cid_text);
     if (!cid) {
-        return address_error(text, "vsock CID " + detail::quote(cid_text) +
+        return address_error(text, "vsock CID " + quote(cid_text) +
                                        " is not a 32-bit number or hypervisor|local|host");
     }
     if (*cid == VMADDR_CID_ANY) {
@@ -87,7 +87,7 @@ Result<NotifyAddress> parse_vsock(std::string_view text, std::string_view rest, 
     }
     const auto port = detail::parse_decimal<std::uint32_t>(port_text);
     if (!port || *port == VMADDR_PORT_ANY) {
-        return address_error(text, "vsock PORT " + detail::quote(port_text) +
+        return address_error(text, "vsock PORT " + quote(port_text) +
                                        " is not a number from 0 to 4294967294");
     }
     NotifyAddress address;

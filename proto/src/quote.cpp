@@ -1,11 +1,13 @@
-#include "quote.hpp"
+#include <nb/proto/quote.hpp>
 
-namespace nb::proto::detail {
+#include <algorithm>
 
-std::string quote(std::string_view text, std::size_t limit) {
+namespace nb::proto {
+
+std::string quote(std::string_view text, const QuoteStyle& style) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string out = "\"";
-    const std::size_t shown = text.size() < limit ? text.size() : limit;
+    const std::size_t shown = std::min(text.size(), style.limit);
     for (std::size_t i = 0; i < shown; ++i) {
         const auto byte = static_cast<unsigned char>(text[i]);
         switch (byte) {
@@ -25,10 +27,10 @@ std::string quote(std::string_view text, std::size_t limit) {
             out += "\\t";
             break;
         default:
-            if (byte >= 0x20 && byte < 0x7F) {
+            if ((byte >= 0x20 && byte < 0x7F) || (byte >= 0x80 && style.keep_high_bytes)) {
                 out += static_cast<char>(byte);
             } else {
-                out += "\\x";
+                out += style.unicode_escapes ? "\\u00" : "\\x";
                 out += hex[byte >> 4];
                 out += hex[byte & 0xF];
             }
@@ -41,4 +43,4 @@ std::string quote(std::string_view text, std::size_t limit) {
     return out;
 }
 
-} // namespace nb::proto::detail
+} // namespace nb::proto

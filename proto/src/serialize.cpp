@@ -1,6 +1,5 @@
-#include "quote.hpp"
-
 #include <nb/proto/message.hpp>
+#include <nb/proto/quote.hpp>
 
 #include <algorithm>
 
@@ -13,17 +12,16 @@ Result<std::string> serialize(std::span<const Assignment> assignments) {
     std::string out;
     for (const auto& [key, value] : assignments) {
         if (!is_valid_key(key)) {
-            return Error{"invalid key " + detail::quote(key) +
-                         " (must match [A-Za-z_][A-Za-z0-9_]*)"};
+            return Error{"invalid key " + quote(key) + " (must match [A-Za-z_][A-Za-z0-9_]*)"};
         }
         // systemd splits on '\r' as well as '\n': either would let worker text
         // become a line of its own upstream.
         if (value.find_first_of("\n\r") != std::string::npos) {
             return Error{key + ": value contains a line break, which would inject a new line: " +
-                         detail::quote(value)};
+                         quote(value)};
         }
         if (value.find('\0') != std::string::npos) {
-            return Error{key + ": value contains a NUL byte: " + detail::quote(value)};
+            return Error{key + ": value contains a NUL byte: " + quote(value)};
         }
         // systemd (and Message::parse) read a backslash as "take the next byte
         // literally", so each one is doubled to arrive as written.

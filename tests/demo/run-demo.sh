@@ -9,7 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: run-demo.sh BUILD_DIR}
-brokerd=$build/daemon/shell/notify-brokerd
+brokerd=$build/daemon/app/notify-brokerd
 listen_cli=$build/client/cli/notify-broker
 client_worker=$build/tests/demo/nb-demo-client-worker
 for program in "$brokerd" "$listen_cli" "$client_worker"; do

@@ -2,7 +2,7 @@
 // a real cgroup2 sub-cgroup (root only: creating cgroups). The pure parsers:
 // tests/unit/shell/cgroup_watcher_test.cpp.
 
-#include "cgroup_watcher.hpp"
+#include "shell/cgroup_watcher.hpp"
 
 #include <gtest/gtest.h>
 #include <uv.h>

@@ -1,10 +1,10 @@
 // The small pieces: names, forbidden keys, the deadline queue, the registry,
 // the readiness rule.
-#include "deadline_queue.hpp"
-#include "forbidden_keys.hpp"
-#include "readiness_rule.hpp"
-#include "worker_name.hpp"
-#include "worker_registry.hpp"
+#include "core/deadline_queue.hpp"
+#include "core/forbidden_keys.hpp"
+#include "core/readiness_rule.hpp"
+#include "core/worker_name.hpp"
+#include "core/worker_registry.hpp"
 
 #include <gtest/gtest.h>
 

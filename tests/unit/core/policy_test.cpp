@@ -1,5 +1,5 @@
+#include "core/policy.hpp"
 #include "harness.hpp"
-#include "policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "safe_text.hpp"
-#include "status_composer.hpp"
+#include "core/safe_text.hpp"
+#include "core/status_composer.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "upstream_scheduler.hpp"
+#include "core/upstream_scheduler.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // the unit's cgroup from the text of /proc/PID/cgroup (the watcher itself:
 // tests/integration/daemon/cgroup_watcher_test.cpp).
 
-#include "cgroup_watcher.hpp"
+#include "shell/cgroup_watcher.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Drops are counted per reason whatever the log does; the log itself is bounded.
 
-#include "drop_log.hpp"
-#include "rate_limited_log.hpp"
+#include "base/rate_limited_log.hpp"
+#include "shell/drop_log.hpp"
 
 #include <gtest/gtest.h>
 

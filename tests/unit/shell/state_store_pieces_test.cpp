@@ -1,9 +1,9 @@
 // The shell's pieces of the restart path, without a broker: the sealed memfd
 // the state waits in, the fd store's names, and start times read from a stat
-// line (read from a real process: tests/integration/daemon/process_start_time_test.cpp).
+// line (read from a real process: tests/integration/daemon/proc_files_test.cpp).
+#include "base/sealed_memfd.hpp"
 #include "shell/fd_store_names.hpp"
 #include "shell/process_start_time.hpp"
-#include "shell/sealed_memfd.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The unit a worker runs in, from the text of /proc/PID/cgroup, under systemd's
 // unit-name rules (read from real processes: tests/integration/daemon/proc_files_test.cpp).
 
-#include "unit_name.hpp"
+#include "shell/unit_name.hpp"
 
 #include <gtest/gtest.h>
 

@@ -59,14 +59,14 @@ public:
     }
 
     // Typed accessors for the keys systemd knows; values were validated by parse().
-    [[nodiscard]] bool ready() const noexcept;                                // READY=1
-    [[nodiscard]] bool reloading() const noexcept;                            // RELOADING=1
-    [[nodiscard]] bool stopping() const noexcept;                             // STOPPING=1
-    [[nodiscard]] bool barrier() const noexcept;                              // BARRIER=1
-    [[nodiscard]] bool fdstore() const noexcept;                              // FDSTORE=1
-    [[nodiscard]] bool fdstore_remove() const noexcept;                       // FDSTOREREMOVE=1
-    [[nodiscard]] bool fdpoll_disabled() const noexcept;                      // FDPOLL=0
-    [[nodiscard]] std::optional<std::string_view> status() const noexcept;    // STATUS=
+    [[nodiscard]] bool ready() const noexcept { return contains("READY"); }
+    [[nodiscard]] bool reloading() const noexcept { return contains("RELOADING"); }
+    [[nodiscard]] bool stopping() const noexcept { return contains("STOPPING"); }
+    [[nodiscard]] bool barrier() const noexcept { return contains("BARRIER"); }
+    [[nodiscard]] bool fdstore() const noexcept { return contains("FDSTORE"); }
+    [[nodiscard]] bool fdstore_remove() const noexcept { return contains("FDSTOREREMOVE"); }
+    [[nodiscard]] bool fdpoll_disabled() const noexcept { return contains("FDPOLL"); }
+    [[nodiscard]] std::optional<std::string_view> status() const noexcept { return get("STATUS"); }
     [[nodiscard]] std::optional<int> errno_value() const noexcept;            // ERRNO=
     [[nodiscard]] std::optional<std::string_view> bus_error() const noexcept; // BUSERROR=
     [[nodiscard]] std::optional<int> exit_status() const noexcept;            // EXIT_STATUS=

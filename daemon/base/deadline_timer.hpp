@@ -7,8 +7,8 @@
 // counts whole milliseconds of a coarse loop clock and had to be padded by 1 ms.
 // Thread-safety: the loop thread only.
 
-#include "unique_fd.hpp"
-#include "uv_handle.hpp"
+#include "base/unique_fd.hpp"
+#include "base/uv_handle.hpp"
 
 #include <chrono>
 #include <functional>

@@ -8,7 +8,7 @@
 
 #include <uv.h>
 
-#include <memory>
+#include <new>
 #include <utility>
 
 namespace nb::daemon {
@@ -29,19 +29,24 @@ public:
     UvHandle(const UvHandle&) = delete;
     UvHandle& operator=(const UvHandle&) = delete;
 
-    /// Allocates a handle and runs init_fn(loop, handle, args...) (uv_timer_init,
-    /// uv_poll_init, ...) on it; data is set to `data`. Returns libuv's error code
-    /// (0 on success); on error nothing is owned. Throws std::bad_alloc.
+    /// Closes what was owned, allocates a handle and runs init_fn(loop, handle,
+    /// args...) (uv_timer_init, uv_poll_init, ...) on it; data is set to `data`
+    /// for the callbacks. Returns libuv's error code (0 on success, UV_ENOMEM
+    /// when the allocation fails); on error nothing is owned.
     template <class InitFn, class... Args>
-    int init(InitFn init_fn, uv_loop_t* loop, void* data, Args&&... args) {
+    int init(InitFn init_fn, uv_loop_t* loop, void* data, Args&&... args) noexcept {
         close();
-        auto fresh = std::make_unique<T>();
-        const int rc = init_fn(loop, fresh.get(), std::forward<Args>(args)...);
+        auto* fresh = new (std::nothrow) T{};
+        if (fresh == nullptr) {
+            return UV_ENOMEM;
+        }
+        const int rc = init_fn(loop, fresh, std::forward<Args>(args)...);
         if (rc != 0) {
-            return rc; // libuv did not register a handle that failed to init
+            delete fresh; // libuv did not register a handle that failed to init
+            return rc;
         }
         fresh->data = data;
-        handle_ = fresh.release();
+        handle_ = fresh;
         return 0;
     }
 
@@ -52,7 +57,7 @@ public:
     explicit operator bool() const noexcept { return handle_ != nullptr; }
 
     /// Starts closing the handle; libuv frees it from the close callback. No
-    /// callback of the handle runs after this. Idempotent.
+    /// callback of the handle runs after this (data is cleared). Idempotent.
     void close() noexcept {
         if (handle_ == nullptr) {
             return;
@@ -60,7 +65,7 @@ public:
         uv_handle_t* handle = base();
         handle_ = nullptr;
         handle->data = nullptr;
-        uv_close(handle, [](uv_handle_t* closed) { delete reinterpret_cast<T*>(closed); });
+        uv_close(handle, [](uv_handle_t* closed) noexcept { delete reinterpret_cast<T*>(closed); });
     }
 
 private:

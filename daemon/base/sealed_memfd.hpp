@@ -5,7 +5,7 @@
 // written, whoever else holds the fd.
 // Thread-safety: free functions, any thread.
 
-#include "unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 #include <nb/proto/result.hpp>
 

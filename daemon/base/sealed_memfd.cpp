@@ -1,4 +1,4 @@
-#include "sealed_memfd.hpp"
+#include "base/sealed_memfd.hpp"
 
 #include <cerrno>
 #include <cstring>

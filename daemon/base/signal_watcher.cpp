@@ -1,6 +1,6 @@
-#include "signal_watcher.hpp"
+#include "base/signal_watcher.hpp"
 
-#include "logger.hpp"
+#include "base/logger.hpp"
 
 #include <stdexcept>
 #include <string>

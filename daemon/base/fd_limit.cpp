@@ -1,6 +1,6 @@
-#include "fd_limit.hpp"
+#include "base/fd_limit.hpp"
 
-#include "logger.hpp"
+#include "base/logger.hpp"
 
 #include <string>
 

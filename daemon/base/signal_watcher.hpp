@@ -2,7 +2,7 @@
 // One signal delivered on the loop (uv_signal), calling a handler there.
 // Thread-safety: the loop thread only.
 
-#include "uv_handle.hpp"
+#include "base/uv_handle.hpp"
 
 #include <functional>
 

@@ -4,7 +4,7 @@
 // line saying how many were suppressed. A flood costs counters, not log volume.
 // Thread-safety: the loop thread only.
 
-#include "logger.hpp"
+#include "base/logger.hpp"
 
 #include <chrono>
 #include <cstdint>

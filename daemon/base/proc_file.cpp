@@ -1,6 +1,6 @@
-#include "proc_file.hpp"
+#include "base/proc_file.hpp"
 
-#include "unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "rate_limited_log.hpp"
+#include "base/rate_limited_log.hpp"
 
 #include <string>
 

@@ -1,6 +1,6 @@
-#include "deadline_timer.hpp"
+#include "base/deadline_timer.hpp"
 
-#include "logger.hpp"
+#include "base/logger.hpp"
 
 #include <cerrno>
 #include <cstdint>

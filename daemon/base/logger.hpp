@@ -5,7 +5,7 @@
 // Thread-safety: set_log_level() before starting threads; log() may be called
 // from any thread (one write(2) per line).
 
-#include "daemon_settings.hpp"
+#include "base/log_level.hpp"
 
 #include <string_view>
 

@@ -1,0 +1,31 @@
+#pragma once
+// Everything notify-brokerd is told, from the TOML file and the command line
+// (the command line wins). Each part is owned by the layer that uses it: the
+// core's BrokerConfig, dbus's BusSettings, spawn's SpawnSettings, the socket's
+// SocketSettings and base's LogLevel; config composes them.
+//
+// CONTRACT: config_loader.hpp / command_line.hpp fill it; app/main.cpp and the
+// shell consume it.
+
+#include "base/log_level.hpp"
+#include "config/socket_settings.hpp"
+#include "core/broker_config.hpp"
+#include "dbus/bus_settings.hpp"
+#include "spawn/spawn_settings.hpp"
+
+#include <optional>
+#include <string>
+
+namespace nb::daemon {
+
+struct DaemonSettings {
+    core::BrokerConfig broker;
+    SocketSettings socket;
+    BusSettings bus;
+    SpawnSettings spawn;
+    LogLevel log_level = LogLevel::info;
+    std::optional<std::string> config_path;
+    bool check_config_only = false;
+};
+
+} // namespace nb::daemon
