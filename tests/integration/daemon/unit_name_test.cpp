@@ -13,12 +13,46 @@ TEST(UnitName, a_service_in_the_system_slice_is_found) {
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/web@2.service\n"), "web@2.service");
 }
 
-TEST(UnitName, the_last_service_or_scope_on_the_path_wins) {
-    EXPECT_EQ(unit_from_cgroup_file(
-                  "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"),
-              "app-x.scope");
+TEST(UnitName, is_the_first_component_after_the_slices_as_systemd_reads_it) {
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/system-web.slice/web@1.service\n"),
+              "web@1.service");
+    EXPECT_EQ(unit_from_cgroup_file("0::/user.slice/user-1000.slice/session-2.scope\n"),
+              "session-2.scope");
+    EXPECT_EQ(unit_from_cgroup_file("0::/init.scope\n"), "init.scope");
     // A delegated sub-cgroup below the unit still belongs to the unit.
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/worker-3\n"), "db.service");
+}
+
+TEST(UnitName, a_delegated_subtree_cannot_name_another_system_unit) {
+    // Delegate=yes lets db.service create cgroups of any name below its own.
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/example-worker@1.service\n"),
+              "db.service");
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/system.slice/web.service\n"),
+              "db.service");
+}
+
+TEST(UnitName, a_users_own_unit_reads_as_its_user_manager_never_as_a_system_unit) {
+    // What `systemd-run --user --unit=example-worker@1` makes for uid 65534.
+    const std::string path =
+        "/user.slice/user-65534.slice/user@65534.service/app.slice/example-worker@1.service";
+    EXPECT_EQ(unit_from_cgroup_path(path), "user@65534.service");
+    EXPECT_EQ(user_unit_from_cgroup_path(path), "example-worker@1.service");
+    EXPECT_EQ(unit_from_cgroup_file("0::" + path + "\n"), "user@65534.service");
+    EXPECT_EQ(user_unit_from_cgroup_path("/system.slice/web.service"), "");
+    EXPECT_EQ(user_unit_from_cgroup_path("/user.slice/user-1000.slice/user@1000.service"), "");
+}
+
+TEST(UnitName, a_containers_units_read_as_its_scope) {
+    EXPECT_EQ(unit_from_cgroup_path("/machine.slice/machine-x.scope/payload/system.slice/"
+                                    "web@1.service"),
+              "machine-x.scope");
+}
+
+TEST(UnitName, a_path_whose_first_non_slice_component_is_no_unit_has_none) {
+    EXPECT_EQ(unit_from_cgroup_path("/nb-test/system.slice/web.service"), "");
+    EXPECT_EQ(unit_from_cgroup_path("/system.slice/web.socket/x.service"), "");
+    EXPECT_EQ(unit_from_cgroup_path("/system.slice"), "");
+    EXPECT_EQ(unit_from_cgroup_path("//"), "");
 }
 
 TEST(UnitName, escaped_cgroup_names_are_unescaped) {
