@@ -12,7 +12,9 @@
 namespace nb::core {
 
 std::string Broker::Impl::default_name(const Sender& sender) const {
-    if (!sender.unit.empty()) {
+    // The broker's own children share the broker's unit: named after it, every
+    // child would be the same worker (under systemd, `--workers 3` stayed 1/3).
+    if (!sender.unit.empty() && sender.source != Source::spawned) {
         return sender.unit;
     }
     if (sender.source == Source::dbus && sender.pid <= 0) {

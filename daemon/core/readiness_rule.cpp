@@ -24,7 +24,12 @@ bool ReadinessRule::holds(const std::vector<GroupTally>& tallies) const noexcept
 unsigned ReadinessRule::late_required(const std::vector<GroupTally>& tallies) const noexcept {
     unsigned late = 0;
     for (std::size_t i = 0; i < groups_->size() && i < tallies.size(); ++i) {
-        if ((*groups_)[i].required) {
+        // Workers past `expected` are spares: a late one stops nothing while
+        // the group still has its expected count of ready workers. Otherwise
+        // any extra name a worker claims (an X_WORKER=web-99 that never gets
+        // ready) could starve the watchdog, and a restore would keep it late.
+        const GroupConfig& group = (*groups_)[i];
+        if (group.required && tallies[i].ready < group.expected) {
             late += tallies[i].late;
         }
     }

@@ -22,7 +22,8 @@ public:
 
     /// Every required group is satisfied.
     [[nodiscard]] bool holds(const std::vector<GroupTally>& tallies) const noexcept;
-    /// Workers of required groups that are late (watchdog or start timeout missed).
+    /// Workers of required groups that are late (watchdog or start timeout
+    /// missed), counted only in groups with fewer ready workers than expected.
     [[nodiscard]] unsigned late_required(const std::vector<GroupTally>& tallies) const noexcept;
     /// ready/expected over the required groups; known over all live workers.
     [[nodiscard]] Counts counts(const std::vector<GroupTally>& tallies) const noexcept;

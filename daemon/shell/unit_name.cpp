@@ -3,6 +3,7 @@
 #include "base/proc_file.hpp"
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include <fcntl.h>
@@ -29,6 +30,46 @@ std::string_view unescape(std::string_view component) noexcept {
         component.remove_prefix(1);
     }
     return component;
+}
+
+bool is_slice_component(std::string_view component) noexcept {
+    return component.size() > 6 && ends_with(component, ".slice");
+}
+
+/// "user@UID.service": the per-user service manager, whose subtree the user owns.
+bool is_user_manager(std::string_view unit) noexcept {
+    if (!unit.starts_with("user@") || !ends_with(unit, ".service")) {
+        return false;
+    }
+    const auto uid = unit.substr(5, unit.size() - 5 - 8);
+    return !uid.empty() && uid.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+struct UnitComponent {
+    std::string_view name; ///< unescaped
+    std::string_view rest; ///< the path below it
+};
+
+/// skip_slices() + cg_path_decode_unit(): the first component that is not a
+/// slice must be the unit, or there is none.
+std::optional<UnitComponent> first_unit_after_slices(std::string_view path) noexcept {
+    while (true) {
+        const auto start = path.find_first_not_of('/');
+        if (start == std::string_view::npos) {
+            return std::nullopt;
+        }
+        path.remove_prefix(start);
+        const auto slash = path.find('/');
+        const auto component = unescape(path.substr(0, slash));
+        const auto rest = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+        if (!is_slice_component(component)) {
+            if (!is_service_or_scope_name(component)) {
+                return std::nullopt;
+            }
+            return UnitComponent{component, rest};
+        }
+        path = rest;
+    }
 }
 
 } // namespace
@@ -86,19 +127,17 @@ std::string unit_from_cgroup_file(std::string_view contents) {
 }
 
 std::string unit_from_cgroup_path(std::string_view path) {
-    std::string_view found;
-    while (!path.empty()) {
-        const auto slash = path.find('/');
-        const auto component = unescape(path.substr(0, slash));
-        if (is_service_or_scope_name(component)) {
-            found = component;
-        }
-        if (slash == std::string_view::npos) {
-            break;
-        }
-        path.remove_prefix(slash + 1);
+    const auto unit = first_unit_after_slices(path);
+    return unit ? std::string(unit->name) : std::string();
+}
+
+std::string user_unit_from_cgroup_path(std::string_view path) {
+    const auto manager = first_unit_after_slices(path);
+    if (!manager || !is_user_manager(manager->name)) {
+        return {};
     }
-    return std::string(found);
+    const auto unit = first_unit_after_slices(manager->rest);
+    return unit ? std::string(unit->name) : std::string();
 }
 
 std::string read_unit_of(pid_t pid) {

@@ -36,16 +36,17 @@ std::filesystem::path cgroup2_mount() {
     return {};
 }
 
-/// A cgroup "nb-test-<pid>.slice/<unit>" that is removed (once empty) at the end.
+/// A cgroup "nb-test-<pid>.slice/<path>" (path may have several components)
+/// that is removed, bottom up, once empty, at the end.
 class UnitCgroup {
 public:
-    explicit UnitCgroup(const std::string& unit) {
+    explicit UnitCgroup(const std::string& path) {
         const auto root = cgroup2_mount();
         if (root.empty()) {
             return;
         }
         slice_ = root / ("nb-test-" + std::to_string(::getpid()) + ".slice");
-        path_ = slice_ / unit;
+        path_ = slice_ / path;
         std::error_code ec;
         std::filesystem::create_directories(path_, ec);
         if (ec) {
@@ -54,8 +55,10 @@ public:
     }
     ~UnitCgroup() {
         std::error_code ec;
-        std::filesystem::remove(path_, ec);
-        std::filesystem::remove(slice_, ec);
+        for (auto dir = path_; !dir.empty() && dir != slice_.parent_path();
+             dir = dir.parent_path()) {
+            std::filesystem::remove(dir, ec); // fails harmlessly while a sibling test's is there
+        }
     }
     UnitCgroup(const UnitCgroup&) = delete;
     UnitCgroup& operator=(const UnitCgroup&) = delete;
@@ -104,6 +107,56 @@ TEST_F(Attribution, AWorkerIsNamedAfterItsUnitAndThePolicyGoesByUnit) {
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_NE(broker.log().find("unauthorised=1"), std::string::npos) << broker.log();
     expect_clean_exits(worker);
+}
+
+// The broker reads a unit as systemd does (the first component after the
+// slices): a unit name somewhere below it is whatever the owner of that subtree
+// chose to call a cgroup, so it must never pass for a system unit.
+class UnitSpoofing : public BrokerTest {
+protected:
+    BrokerProcess& start() {
+        BrokerOptions options;
+        options.config = "[[group]]\nname = \"pool\"\nexpect = 1\n\n"
+                         "[[allow]]\nunit = \"example-worker@*.service\"\n";
+        return start_broker(options);
+    }
+
+    /// A worker in cgroup `path` sends READY=1; true if the broker relayed READY=1.
+    bool ready_relayed_from(BrokerProcess& broker, const std::string& path) {
+        UnitCgroup cgroup(path);
+        EXPECT_TRUE(cgroup.usable()) << "cannot create a cgroup under " << cgroup2_mount()
+                                     << " (this test needs root and a writable cgroup2)";
+        auto worker =
+            start_worker(broker.socket_path(), {"READY=1"}, [&cgroup] { return cgroup.enter(); });
+        EXPECT_TRUE(worker.wait_sent()) << "the worker in " << path << " could not report";
+        // wait_sent() returns after the barrier: READY=1 would be upstream by now.
+        const bool relayed =
+            upstream_.wait_for_line("READY=1", std::chrono::milliseconds(200)).has_value();
+        expect_clean_exits(worker);
+        return relayed;
+    }
+};
+
+TEST_F(UnitSpoofing, AUsersOwnUnitNamedLikeASystemUnitIsRefused) {
+    // What `systemd-run --user --unit=example-worker@1` makes for uid 65534.
+    auto& broker = start();
+    EXPECT_FALSE(ready_relayed_from(
+        broker, "user-65534.slice/user@65534.service/app.slice/example-worker@1.service"));
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_NE(broker.log().find("unauthorised=1"), std::string::npos) << broker.log();
+}
+
+TEST_F(UnitSpoofing, ACgroupDelegatedToAnotherServiceCannotNameASystemUnit) {
+    auto& broker = start();
+    EXPECT_FALSE(ready_relayed_from(broker, "db.service/example-worker@1.service"));
+    EXPECT_EQ(broker.terminate(), 0);
+    EXPECT_NE(broker.log().find("unauthorised=1"), std::string::npos) << broker.log();
+}
+
+TEST_F(UnitSpoofing, TheRealSystemUnitIsAdmitted) {
+    // The control: the same worker in the unit's own cgroup is let in.
+    auto& broker = start();
+    EXPECT_TRUE(ready_relayed_from(broker, "system-example.slice/example-worker@1.service"));
 }
 
 } // namespace

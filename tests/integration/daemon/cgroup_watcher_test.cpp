@@ -21,28 +21,22 @@
 namespace nb::daemon {
 namespace {
 
-/// A throw-away cgroup "<own cgroup>/nb-cgw-PID/probe.service" with one child
-/// process in it (blocked on a pipe until killed).
+/// A throw-away cgroup "/nb-cgw-PID.slice/probe.service" with one child process
+/// in it (blocked on a pipe until killed). At the root, under a slice: below
+/// the test's own unit (if it runs in one) a cgroup belongs to that unit, as
+/// systemd reads paths (unit_name.hpp).
 class ProbeUnit {
 public:
     ProbeUnit() {
         root_ = find_cgroup2_root();
-        std::ifstream self("/proc/self/cgroup");
-        for (std::string line; std::getline(self, line);) {
-            if (line.starts_with("0::")) {
-                own_ = line.substr(3);
-            }
-        }
-        if (own_ == "/") {
-            own_.clear();
-        }
-        path_ = own_ + "/nb-cgw-" + std::to_string(::getpid()) + "/probe.service";
+        parent_ = "/nb-cgw-" + std::to_string(::getpid()) + ".slice";
+        path_ = parent_ + "/probe.service";
     }
     ~ProbeUnit() {
         kill_child();
         std::error_code ec;
         std::filesystem::remove(root_ + path_, ec);
-        std::filesystem::remove(root_ + own_ + "/nb-cgw-" + std::to_string(::getpid()), ec);
+        std::filesystem::remove(root_ + parent_, ec);
     }
 
     /// Creates the cgroup and starts the child in it; false (with why) if this
@@ -96,7 +90,7 @@ public:
 
 private:
     std::string root_;
-    std::string own_;
+    std::string parent_;
     std::string path_;
     pid_t child_ = -1;
 };

@@ -31,21 +31,13 @@ std::string cgroup2_root() {
     return {};
 }
 
-std::string own_cgroup() {
-    std::ifstream self("/proc/self/cgroup");
-    for (std::string line; std::getline(self, line);) {
-        if (line.starts_with("0::")) {
-            return line.substr(3) == "/" ? std::string() : line.substr(3);
-        }
-    }
-    return {};
-}
-
-/// "<cgroup2>/<own>/nb-unit-PID/script-x.service", removed at the end.
+/// "<cgroup2>/nb-unit-PID.slice/script-x.service", removed at the end. At the
+/// root, under a slice: below the test's own unit (if it runs in one) a cgroup
+/// belongs to that unit, as systemd reads paths (unit_name.hpp).
 class UnitCgroup {
 public:
     UnitCgroup()
-        : parent_(cgroup2_root() + own_cgroup() + "/nb-unit-" + std::to_string(::getpid()))
+        : parent_(cgroup2_root() + "/nb-unit-" + std::to_string(::getpid()) + ".slice")
         , path_(parent_ + "/script-x.service") {}
     ~UnitCgroup() {
         std::error_code ec;

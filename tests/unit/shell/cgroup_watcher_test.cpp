@@ -27,9 +27,10 @@ TEST(UnitCgroup, IsThePathUpToTheUnitsOwnComponent) {
               "/system.slice/db.service");
     EXPECT_EQ(unit_cgroup_from_cgroup_file("0::/system.slice/system-web.slice/web@2.service\n"),
               "/system.slice/system-web.slice/web@2.service");
+    // A user's own units belong to its user manager's system unit (unit_name.hpp).
     EXPECT_EQ(unit_cgroup_from_cgroup_file(
                   "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"),
-              "/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope");
+              "/user.slice/user-1000.slice/user@1000.service");
 }
 
 TEST(UnitCgroup, IsEmptyWithoutAUnitOrAUnifiedEntry) {

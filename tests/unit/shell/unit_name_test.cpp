@@ -12,12 +12,46 @@ TEST(UnitName, AServiceInTheSystemSliceIsFound) {
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/web@2.service\n"), "web@2.service");
 }
 
-TEST(UnitName, TheLastServiceOrScopeOnThePathWins) {
-    EXPECT_EQ(unit_from_cgroup_file(
-                  "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"),
-              "app-x.scope");
+TEST(UnitName, IsTheFirstComponentAfterTheSlicesAsSystemdReadsIt) {
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/system-web.slice/web@1.service\n"),
+              "web@1.service");
+    EXPECT_EQ(unit_from_cgroup_file("0::/user.slice/user-1000.slice/session-2.scope\n"),
+              "session-2.scope");
+    EXPECT_EQ(unit_from_cgroup_file("0::/init.scope\n"), "init.scope");
     // A delegated sub-cgroup below the unit still belongs to the unit.
     EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/worker-3\n"), "db.service");
+}
+
+TEST(UnitName, ADelegatedSubtreeCannotNameAnotherSystemUnit) {
+    // Delegate=yes lets db.service create cgroups of any name below its own.
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/example-worker@1.service\n"),
+              "db.service");
+    EXPECT_EQ(unit_from_cgroup_file("0::/system.slice/db.service/system.slice/web.service\n"),
+              "db.service");
+}
+
+TEST(UnitName, AUsersOwnUnitReadsAsItsUserManagerNeverAsASystemUnit) {
+    // What `systemd-run --user --unit=example-worker@1` makes for uid 65534.
+    const std::string path =
+        "/user.slice/user-65534.slice/user@65534.service/app.slice/example-worker@1.service";
+    EXPECT_EQ(unit_from_cgroup_path(path), "user@65534.service");
+    EXPECT_EQ(user_unit_from_cgroup_path(path), "example-worker@1.service");
+    EXPECT_EQ(unit_from_cgroup_file("0::" + path + "\n"), "user@65534.service");
+    EXPECT_EQ(user_unit_from_cgroup_path("/system.slice/web.service"), "");
+    EXPECT_EQ(user_unit_from_cgroup_path("/user.slice/user-1000.slice/user@1000.service"), "");
+}
+
+TEST(UnitName, AContainersUnitsReadAsItsScope) {
+    EXPECT_EQ(unit_from_cgroup_path("/machine.slice/machine-x.scope/payload/system.slice/"
+                                    "web@1.service"),
+              "machine-x.scope");
+}
+
+TEST(UnitName, APathWhoseFirstNonSliceComponentIsNoUnitHasNone) {
+    EXPECT_EQ(unit_from_cgroup_path("/nb-test/system.slice/web.service"), "");
+    EXPECT_EQ(unit_from_cgroup_path("/system.slice/web.socket/x.service"), "");
+    EXPECT_EQ(unit_from_cgroup_path("/system.slice"), "");
+    EXPECT_EQ(unit_from_cgroup_path("//"), "");
 }
 
 TEST(UnitName, EscapedCgroupNamesAreUnescaped) {
