@@ -8,6 +8,7 @@
 #include "core/policy.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/readiness_rule.hpp"
+#include "core/state_snapshot.hpp"
 #include "core/status_composer.hpp"
 #include "core/upstream_scheduler.hpp"
 #include "core/worker_registry.hpp"
@@ -45,6 +46,8 @@ struct Broker::Impl {
     void arm(const Worker& worker, TimePoint now);
     [[nodiscard]] bool healthy() const noexcept;
     [[nodiscard]] std::optional<std::size_t> group_of(const std::string& name) const;
+    /// The current rules still admit the restored worker under its name.
+    [[nodiscard]] bool still_admitted(const WorkerRecord& record) const;
     [[nodiscard]] const GroupConfig* group_named(const std::string& name) const noexcept;
     /// The group a worker counts in; nullptr when it fits none (counted nowhere).
     [[nodiscard]] const GroupConfig* group_config(const Worker& worker) const noexcept;

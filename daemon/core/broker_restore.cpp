@@ -24,6 +24,17 @@ bool is_live(WorkerState state) noexcept {
 
 } // namespace
 
+bool Broker::Impl::still_admitted(const WorkerRecord& record) const {
+    Sender sender;
+    sender.source = record.source;
+    sender.pid = record.pid;
+    sender.uid = record.current_uid.value_or(record.uid);
+    sender.gid = record.current_gid.value_or(static_cast<gid_t>(-1));
+    sender.unit = record.current_unit;
+    const AllowRule* rule = policy.rule_for(sender);
+    return rule != nullptr && Policy::may_claim(*rule, record.name);
+}
+
 StateSnapshot Broker::export_state(TimePoint now) const {
     const Impl& impl = *impl_;
     StateSnapshot snapshot;
@@ -59,6 +70,9 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
         }
         if (impl.registry.size() >= impl.config.max_workers) {
             break;
+        }
+        if (!impl.still_admitted(record)) {
+            continue; // the rules changed under the restart: they no longer admit it
         }
         const auto group = impl.group_of(record.name);
         if (!group) {
