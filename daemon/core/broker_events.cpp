@@ -3,6 +3,7 @@
 #include "core/broker_impl.hpp"
 #include "core/forbidden_keys.hpp"
 #include "core/safe_text.hpp"
+#include "core/saturating_time.hpp"
 #include "core/worker_name.hpp"
 
 #include <algorithm>
@@ -136,8 +137,10 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
         }
     }
     if (const auto extend = message.extend_timeout_usec()) {
+        // Up to 2^64-1 µs on the wire: clamped to what a duration holds, and
+        // every deadline made from it saturates (saturating_add), never wraps.
         const auto by = std::chrono::microseconds(static_cast<std::int64_t>(
-            std::min<std::uint64_t>(*extend, std::chrono::microseconds::max().count() / 2)));
+            std::min<std::uint64_t>(*extend, std::chrono::microseconds::max().count())));
         // EXTEND_TIMEOUT_USEC counts from now, and only stretches a start
         // deadline that exists (a group without start_timeout has none).
         const bool waiting =
@@ -148,11 +151,17 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
             if (worker.state == WorkerState::late) {
                 registry.set_state(worker, WorkerState::starting);
             }
+            const TimePoint until = saturating_add(now, by);
             const auto current = deadlines.of(worker.id);
-            deadlines.set(worker.id, current ? std::max(*current, now + by) : now + by);
+            deadlines.set(worker.id, current ? std::max(*current, until) : until);
         }
-        if (state == BrokerState::starting) {
-            scheduler.extend(by);
+        // Upstream it stretches the broker's own start, which waits for the
+        // required workers only: so only one of those that is not ready yet may
+        // ask, only before READY=1, and for at most max_extend_timeout.
+        const bool required = group != nullptr && group->required;
+        if (waiting && required && state == BrokerState::starting &&
+            config.max_extend_timeout.count() > 0) {
+            scheduler.extend(std::min(by, config.max_extend_timeout));
         }
     }
 }
@@ -161,7 +170,12 @@ void Broker::Impl::become_ready(Worker& worker, TimePoint now) {
     const bool progress = worker.state != WorkerState::ready;
     registry.set_state(worker, WorkerState::ready);
     arm(worker, now);
-    if (progress && state == BrokerState::starting && config.extend_timeout.count() > 0) {
+    // Progress is a required worker getting ready: an optional one (or one
+    // counted nowhere) toggling RELOADING=1/READY=1 must not keep the start open.
+    const GroupConfig* group = group_config(worker);
+    const bool required = group != nullptr && group->required;
+    if (progress && required && state == BrokerState::starting &&
+        config.extend_timeout.count() > 0) {
         scheduler.extend(config.extend_timeout);
     }
 }

@@ -2,8 +2,10 @@
 // restart (export_state) and taking it over (import_state).
 #include "core/broker_impl.hpp"
 #include "core/safe_text.hpp"
+#include "core/saturating_time.hpp"
 #include "core/worker_name.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace nb::core {
@@ -13,8 +15,9 @@ std::int64_t monotonic_us(TimePoint time) noexcept {
     return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
 }
 
+// A snapshot's number, whatever it says, becomes a time point without wrapping.
 TimePoint from_monotonic_us(std::int64_t us) noexcept {
-    return TimePoint{} + std::chrono::microseconds(us);
+    return saturating_add(TimePoint{}, std::chrono::microseconds(us));
 }
 
 bool is_live(WorkerState state) noexcept {
@@ -86,7 +89,8 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
         worker.uid = record.uid;
         worker.status = sanitize_text(record.status, impl.config.max_status_length);
         if (record.last_ping_us) {
-            worker.last_ping = from_monotonic_us(*record.last_ping_us);
+            // A ping cannot be in the future: the age shown stays >= 0.
+            worker.last_ping = std::min(now, from_monotonic_us(*record.last_ping_us));
         }
         impl.departed.forget_name(worker.name);
         Worker& added = impl.registry.add(std::move(worker));
