@@ -9,9 +9,10 @@ BusClient::BusClient(uv_loop_t* loop, const std::string& address)
         .onInterface("org.freedesktop.DBus.Properties")
         .call([this](const std::string& interface,
                      const std::map<std::string, sdbus::Variant>& changed,
-                     const std::vector<std::string>& /*invalidated*/) {
+                     const std::vector<std::string>& invalidated) {
             if (interface == broker_interface) {
                 changes.push_back(changed);
+                invalidations.push_back(invalidated);
             }
         });
     proxy_->finishRegistration();

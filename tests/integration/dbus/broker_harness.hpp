@@ -56,6 +56,8 @@ public:
 
     /// Every PropertiesChanged of the broker's interface, in order.
     std::vector<std::map<std::string, sdbus::Variant>> changes;
+    /// The invalidated names of each of those signals (Workers is never sent).
+    std::vector<std::vector<std::string>> invalidations;
     [[nodiscard]] std::string unique_name() const { return connection_->getUniqueName(); }
     [[nodiscard]] sdbus::IProxy& proxy() noexcept { return *proxy_; }
 
