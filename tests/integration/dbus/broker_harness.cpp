@@ -56,8 +56,8 @@ BrokerHarness::BrokerHarness(core::BrokerConfig config, PrivateBusOptions bus_op
     hooks.log = [this](daemon::LogLevel, std::string_view text) {
         log.emplace_back(text);
     };
-    hooks.unit_of = [](pid_t) {
-        return std::string();
+    hooks.unit_of = [this](pid_t pid) {
+        return unit_of ? unit_of(pid) : std::string();
     };
     daemon::BusSettings settings;
     settings.bus = without_guid(bus.address());

@@ -99,6 +99,8 @@ public:
     std::vector<std::string> upstream;
     int after_changes = 0;
     std::vector<std::string> log;
+    /// What the broker is told a pid's unit is (empty function: no unit).
+    std::function<std::string(pid_t)> unit_of;
     std::unique_ptr<dbus::BusService> service;
 };
 
