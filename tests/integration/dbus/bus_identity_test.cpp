@@ -161,8 +161,8 @@ HandedOverCaller start_handed_over_caller(const std::string& address) {
                 _exit(8);
             }
             const std::string name = "web-1";
-            if (!write_all(fd, method_call(2, broker_name, broker_path, broker_interface,
-                                           "Ready", &name))) {
+            if (!write_all(fd, method_call(2, broker_name, broker_path, broker_interface, "Ready",
+                                           &name))) {
                 _exit(9);
             }
             while (read(stay[0], &byte, 1) > 0) {
