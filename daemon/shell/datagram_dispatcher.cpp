@@ -1,5 +1,6 @@
 #include "shell/datagram_dispatcher.hpp"
 
+#include "base/logger.hpp"
 #include "shell/unit_name.hpp"
 
 #include <algorithm>
@@ -143,6 +144,10 @@ core::Verdict DatagramDispatcher::retry_if_holder_exited(const core::Sender& sen
     const auto holder = broker_.holder_of(sender, message);
     if (!holder || !processes_.watches(*holder) || processes_.still_running(*holder)) {
         return core::Verdict::name_held;
+    }
+    if (log_enabled(LogLevel::debug)) {
+        log(LogLevel::debug, "pid " + std::to_string(*holder) + " holding the name pid " +
+                                 std::to_string(sender.pid) + " claims has exited: its exit first");
     }
     std::erase(alive_in_batch_, *holder);
     processes_.forget(*holder);
