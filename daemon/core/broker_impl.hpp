@@ -35,6 +35,16 @@ struct Broker::Impl {
     /// The worker is no longer live: `how` is gone (exit, bus) or stopping (STOPPING=1).
     void leave(WorkerId id, WorkerState how);
     [[nodiscard]] std::string default_name(const Sender& sender) const;
+    /// The name a message claims for its sender (X_WORKER=, else the name of
+    /// `existing`, the sender's worker, else default_name()); empty when
+    /// X_WORKER= is not a valid name.
+    [[nodiscard]] std::optional<std::string>
+    claimed_name(const Sender& sender, const proto::Message& message, const Worker* existing) const;
+    /// Whether `sender`, a process other than the one `holder` is bound to,
+    /// may take holder's name while holder lives: only as the next process of
+    /// the same unit (both units known and equal; not the broker's own
+    /// children, who all share the broker's unit).
+    [[nodiscard]] static bool may_take_over(const Worker& holder, const Sender& sender) noexcept;
 
     // --- broker.cpp --------------------------------------------------------
     /// Late workers for every deadline up to `now`.

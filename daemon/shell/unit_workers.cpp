@@ -25,20 +25,13 @@ bool UnitWorkers::follow(const core::Sender& sender, const proto::Message& messa
             return false;
         }
     }
-    last_sender_[sender.unit] = sender.pid;
     return true;
 }
 
 void UnitWorkers::on_empty(const std::string& unit) noexcept {
-    const auto found = last_sender_.find(unit);
-    if (found == last_sender_.end()) {
-        return;
-    }
-    const pid_t pid = found->second;
-    last_sender_.erase(found);
-    log(LogLevel::debug, "unit " + unit + " has no process left");
     try {
-        on_gone_(pid);
+        log(LogLevel::debug, "unit " + unit + " has no process left");
+        on_gone_(unit);
     } catch (...) {
         log(LogLevel::err, "unit gone handler failed for " + unit);
     }
@@ -46,7 +39,6 @@ void UnitWorkers::on_empty(const std::string& unit) noexcept {
 
 void UnitWorkers::close() noexcept {
     cgroups_.close();
-    last_sender_.clear();
 }
 
 } // namespace nb::daemon
