@@ -44,6 +44,9 @@ struct BrokerOptions {
     /// net.unix.max_dgram_qlen set to this there, so a test controls the
     /// queue limit its socket gets without touching the host's value.
     std::optional<int> network_namespace_queue_limit;
+    /// Start the broker with RLIMIT_NOFILE's soft and hard limits at this
+    /// (prlimit), so a test can run it out of fds.
+    std::optional<int> open_files_limit;
 };
 
 class BrokerProcess {
