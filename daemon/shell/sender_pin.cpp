@@ -138,7 +138,14 @@ SenderPin pin_sender(const ucred& credentials, std::uint64_t queued_at) noexcept
             pin.outcome = SenderPin::Outcome::pinned;
             return pin;
         }
-        pin.outcome = (status || started) ? SenderPin::Outcome::stranger : SenderPin::Outcome::gone;
+        const int error = errno;
+        if (status || started) {
+            pin.outcome = SenderPin::Outcome::stranger;
+        } else {
+            // Unread for lack of fds says nothing about the process.
+            pin.outcome = error == EMFILE || error == ENFILE ? SenderPin::Outcome::no_room
+                                                             : SenderPin::Outcome::gone;
+        }
     } catch (...) {
         pin.outcome = SenderPin::Outcome::no_room; // out of memory
     }
