@@ -62,6 +62,7 @@ TEST_F(ResourceBounds, AProcessWalkingTwoHundredUnitsHoldsNoCgroupFdPerUnit) {
     }
     BrokerOptions options;
     options.config = ten_workers;
+    options.args = {"--socket-mode", "0666"};
     auto& broker = start_broker(options);
     const std::size_t before = broker.fd_count();
 
@@ -72,6 +73,18 @@ TEST_F(ResourceBounds, AProcessWalkingTwoHundredUnitsHoldsNoCgroupFdPerUnit) {
             ::close(done[0]);
             for (const auto& cgroup : cgroups) {
                 if (!cgroup->enter() || !send_with_barrier(broker.socket_path(), {"READY=1"})) {
+                    return 1;
+                }
+                // Someone else speaks in between (a refused nobody), as on a
+                // busy socket: the broker reads the walker's unit anew each time.
+                auto other = ChildProcess::fork([&] {
+                    if (::setresgid(65534, 65534, 65534) != 0 ||
+                        ::setresuid(65534, 65534, 65534) != 0) {
+                        return 2;
+                    }
+                    return send_with_barrier(broker.socket_path(), {"STATUS=hello"}) ? 0 : 1;
+                });
+                if (other.wait_exit_code(5s) != 0) {
                     return 1;
                 }
             }
