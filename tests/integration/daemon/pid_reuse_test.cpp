@@ -85,6 +85,7 @@ TEST_P(PidReuse, AStrangerGivenAnExitedSendersPidIsNotTakenForIt) {
                                      << " (this test needs root and a writable cgroup2)";
     BrokerOptions options;
     options.own_pid_namespace = true;
+    options.own_proc = true;
     if (!GetParam()) {
         options.env["NB_TEST_NO_PASSPIDFD"] = "1";
     }

@@ -23,6 +23,9 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
     }
     if (options.own_pid_namespace) {
         argv.insert(argv.end(), {"--pid", "--fork", "--kill-child"});
+        if (options.own_proc) {
+            argv.push_back("--mount-proc");
+        }
     }
     if (const auto limit = options.network_namespace_queue_limit) {
         // sh execs the broker: it keeps the pid LISTEN_PID names.
