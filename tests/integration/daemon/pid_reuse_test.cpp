@@ -28,13 +28,29 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// Waits (2 s) until pid is stopped ('T' in /proc/PID/stat).
+bool stopped(pid_t pid) {
+    for (int i = 0; i < 200; ++i) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string text;
+        std::getline(stat, text);
+        const auto close = text.rfind(')');
+        if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'T') {
+            return true;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
+
 class PidReuse : public BrokerTest, public ::testing::WithParamInterface<bool> {
 protected:
     /// In the broker's pid namespace: a sender (no unit) sends READY=1 and exits
     /// while the broker is stopped; then a stranger in privileged-x.service gets
     /// its pid and stays. Returns true once the stranger holds the pid; the
     /// stranger lives until the returned process is killed.
-    static int swap_in_stranger(const std::string& socket, const TestCgroup& privileged) {
+    static int swap_in_stranger(const std::string& socket, const TestCgroup& privileged,
+                                int handed) {
         // A child of this one is in the broker's namespace (setns applies to
         // children), and may write that namespace's ns_last_pid.
         const pid_t sender = ::fork();
@@ -74,6 +90,10 @@ protected:
         if (::read(ready[0], &ok, 1) != 1 || ok != 'y' || stranger != sender) {
             return 5;
         }
+        const char byte = 'x';
+        if (::write(handed, &byte, 1) != 1) { // the stranger has the pid, in its unit
+            return 6;
+        }
         ::pause(); // killed by the test; the stranger dies with the namespace's broker
         return 0;
     }
@@ -95,6 +115,7 @@ TEST_P(PidReuse, AStrangerGivenAnExitedSendersPidIsNotTakenForIt) {
     const std::string ns = "/proc/" + std::to_string(broker.pid()) + "/ns/pid";
 
     broker.signal(SIGSTOP); // the datagram waits in the socket meanwhile
+    ASSERT_TRUE(stopped(broker.pid())) << "the broker did not stop";
     int handed[2];
     ASSERT_EQ(::pipe(handed), 0);
     auto helper = ChildProcess::fork([&] {
@@ -105,27 +126,14 @@ TEST_P(PidReuse, AStrangerGivenAnExitedSendersPidIsNotTakenForIt) {
         }
         const pid_t inner = ::fork();
         if (inner == 0) {
-            ::close(handed[1]);
-            ::_exit(swap_in_stranger(broker.socket_path(), privileged));
+            ::_exit(swap_in_stranger(broker.socket_path(), privileged, handed[1]));
         }
-        // Tell the test once the stranger has the pid (the inner one pauses then).
-        for (int i = 0; i < 500; ++i) {
-            int status = 0;
-            if (::waitpid(inner, &status, WNOHANG) == inner) {
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 11;
-            }
-            std::ifstream children("/proc/" + std::to_string(inner) + "/task/" +
-                                   std::to_string(inner) + "/children");
-            std::string line;
-            if (std::getline(children, line) && !line.empty()) {
-                const char byte = 'x';
-                (void)!::write(handed[1], &byte, 1);
-                ::pause();
-                return 0;
-            }
-            std::this_thread::sleep_for(10ms);
+        ::close(handed[1]);
+        int status = 0;
+        if (inner < 0 || ::waitpid(inner, &status, 0) != inner) {
+            return 11;
         }
-        return 12;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 12;
     });
     ::close(handed[1]);
     char byte = 0;
