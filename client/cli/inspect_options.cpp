@@ -105,6 +105,17 @@ BrokerSnapshot fetch_snapshot(sdbus::IConnection& connection, const std::string&
     return snapshot;
 }
 
+void fetch_workers(sdbus::IConnection& connection, const std::string& bus_name,
+                   BrokerSnapshot& snapshot) {
+    auto proxy = sdbus::createProxy(connection, bus_name, broker_object_path);
+    sdbus::Variant workers;
+    proxy->callMethod("Get")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withArguments(std::string(broker_interface), std::string("Workers"))
+        .storeResultsTo(workers);
+    snapshot.apply({{"Workers", workers}});
+}
+
 void print_bus_error(const InspectOptions& options, const std::string& why) {
     std::fprintf(stderr, "notify-broker: cannot reach %s on the %s bus: %s\n",
                  options.bus_name.c_str(), options.bus.c_str(), why.c_str());

@@ -36,6 +36,12 @@ inline constexpr const char* broker_interface = "org.notifybroker.Broker1";
 /// All the broker's properties in one Properties.GetAll call. Throws sdbus::Error.
 BrokerSnapshot fetch_snapshot(sdbus::IConnection& connection, const std::string& bus_name);
 
+/// The worker table alone (Properties.Get of Workers), applied to `snapshot`:
+/// the broker gives it only to root, its own uid and its group (GetAll leaves it
+/// empty for anyone else). Throws sdbus::Error (AccessDenied for them).
+void fetch_workers(sdbus::IConnection& connection, const std::string& bus_name,
+                   BrokerSnapshot& snapshot);
+
 /// "notify-broker: cannot reach org.notifybroker.Broker1 on the system bus: why".
 void print_bus_error(const InspectOptions& options, const std::string& why);
 

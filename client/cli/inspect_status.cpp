@@ -1,5 +1,6 @@
 // `notify-broker status` and `notify-broker workers`: one Properties.GetAll
-// call, printed as text or JSON.
+// call (and, for workers, a Properties.Get of the table, which the broker
+// refuses to ordinary users), printed as text or JSON.
 
 #include "inspect_commands.hpp"
 #include "inspect_options.hpp"
@@ -28,6 +29,21 @@ int inspect_main(int argc, char** argv, What what) {
     const int fetched = report_bus_errors(options, [&] {
         auto connection = open_inspect_bus(options.bus);
         snapshot = fetch_snapshot(*connection, options.bus_name);
+        if (what == What::workers) {
+            try {
+                fetch_workers(*connection, options.bus_name, snapshot);
+            } catch (const sdbus::Error& e) {
+                if (e.getName() != "org.freedesktop.DBus.Error.AccessDenied") {
+                    throw;
+                }
+                std::fprintf(stderr,
+                             "notify-broker workers: %s does not show its worker table to this "
+                             "user (root, the broker's user and the members of its group may "
+                             "read it; `notify-broker status` shows the counts): %s\n",
+                             options.bus_name.c_str(), e.getMessage().c_str());
+                return 1;
+            }
+        }
         return 0;
     });
     if (fetched != 0) {

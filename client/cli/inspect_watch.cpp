@@ -9,6 +9,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -52,7 +53,7 @@ int watch_main(int argc, char** argv) {
             .onInterface("org.freedesktop.DBus.Properties")
             .call([&](const std::string& interface,
                       const std::map<std::string, sdbus::Variant>& changed,
-                      const std::vector<std::string>&) {
+                      const std::vector<std::string>& invalidated) {
                 if (interface != broker_interface) {
                     return;
                 }
@@ -64,6 +65,19 @@ int watch_main(int argc, char** argv) {
                 std::vector<std::string> names;
                 for (const auto& [name, value] : changed) {
                     names.push_back(name);
+                }
+                // The broker never puts the worker table in a signal (not every
+                // bus user may read it): ask for it, if we may.
+                if (std::find(invalidated.begin(), invalidated.end(), "Workers") !=
+                    invalidated.end()) {
+                    names.emplace_back("Workers");
+                    if (options.json) {
+                        try {
+                            fetch_workers(*connection, options.bus_name, snapshot);
+                        } catch (const sdbus::Error&) {
+                            // not ours to read: the counts still say how many
+                        }
+                    }
                 }
                 print_line(format_change(snapshot, names, options.json));
                 ++changes;

@@ -104,7 +104,8 @@ proto::Status apply(const Overrides& o, daemon::DaemonSettings& s) {
         }
     }
     if (o.status_interval) {
-        auto span = for_option(*o.status_interval, parse_duration(o.status_interval->value));
+        auto span = for_option(*o.status_interval,
+                               parse_duration(o.status_interval->value, longest_status_interval));
         if (!span) {
             return span.error();
         }

@@ -1,5 +1,6 @@
 #include "config/config_loader.hpp"
 
+#include "config/duration.hpp"
 #include "config/table_reader.hpp"
 #include "config/value_parsers.hpp"
 
@@ -57,7 +58,7 @@ void read_broker(TableReader& in, daemon::DaemonSettings& out) {
     if (auto length = in.count("max_status_length", 0, 16 * 1024)) {
         broker.max_status_length = *length;
     }
-    if (auto interval = in.duration("status_interval")) {
+    if (auto interval = in.duration("status_interval", longest_status_interval)) {
         if (interval->count() != 0 && *interval < milliseconds{1}) {
             in.fail("status_interval", "must be 0 or at least 1ms");
         }
@@ -70,8 +71,11 @@ void read_broker(TableReader& in, daemon::DaemonSettings& out) {
     if (auto trigger = in.boolean("watchdog_trigger")) {
         broker.watchdog_trigger = *trigger;
     }
-    if (auto extend = in.duration("extend_timeout")) {
+    if (auto extend = in.duration("extend_timeout", longest_extend_timeout)) {
         broker.extend_timeout = *extend;
+    }
+    if (auto cap = in.duration("max_extend_timeout", longest_max_extend_timeout)) {
+        broker.max_extend_timeout = *cap;
     }
     in.finish();
 }
@@ -151,10 +155,10 @@ core::GroupConfig read_group(TableReader& in) {
         group.min_ready = static_cast<unsigned>(*quorum);
     }
     group.match = read_globs(in, "match");
-    if (auto timeout = in.duration("start_timeout")) {
+    if (auto timeout = in.duration("start_timeout", longest_start_timeout)) {
         group.start_timeout = *timeout;
     }
-    if (auto watchdog = in.duration("watchdog")) {
+    if (auto watchdog = in.duration("watchdog", longest_watchdog)) {
         group.watchdog = *watchdog;
     }
     in.finish();

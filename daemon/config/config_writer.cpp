@@ -62,6 +62,7 @@ std::string render_config(const daemon::DaemonSettings& settings) {
     out << "status_format = " << quote(broker.status_format) << '\n';
     out << "watchdog_trigger = " << boolean(broker.watchdog_trigger) << '\n';
     out << "extend_timeout = " << quote(format_duration(broker.extend_timeout)) << '\n';
+    out << "max_extend_timeout = " << quote(format_duration(broker.max_extend_timeout)) << '\n';
 
     out << "\n[dbus]\n";
     out << "bus = " << quote(settings.bus.bus) << '\n';

@@ -55,7 +55,12 @@ proto::Error error(std::string_view text, std::string_view why) {
 
 } // namespace
 
-proto::Result<std::chrono::microseconds> parse_duration(std::string_view text) {
+std::string maximum_text(std::chrono::microseconds max) {
+    return "the maximum is " + format_duration(max) + (max == longest_duration ? " (a year)" : "");
+}
+
+proto::Result<std::chrono::microseconds> parse_duration(std::string_view text,
+                                                        std::chrono::microseconds longest) {
     constexpr auto max = std::numeric_limits<std::int64_t>::max();
     std::size_t i = 0;
     auto skip_spaces = [&] {
@@ -132,6 +137,9 @@ proto::Result<std::chrono::microseconds> parse_duration(std::string_view text) {
         if (unit_name.empty() && i < text.size()) {
             return error(text, "a number without a unit must stand alone");
         }
+    }
+    if (total > longest.count()) {
+        return proto::Error{"'" + std::string(text) + "' is too long: " + maximum_text(longest)};
     }
     return std::chrono::microseconds{total};
 }

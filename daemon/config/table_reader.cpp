@@ -93,7 +93,8 @@ std::optional<std::uint64_t> TableReader::count(std::string_view key, std::uint6
     return unsigned_value;
 }
 
-std::optional<std::chrono::microseconds> TableReader::duration(std::string_view key) {
+std::optional<std::chrono::microseconds> TableReader::duration(std::string_view key,
+                                                               std::chrono::microseconds max) {
     const toml::node* node = find(key);
     if (node == nullptr) {
         return std::nullopt;
@@ -104,8 +105,8 @@ std::optional<std::chrono::microseconds> TableReader::duration(std::string_view 
         if (seconds < 0) {
             fail(key, std::to_string(seconds) + " is negative");
         }
-        if (seconds > std::numeric_limits<std::int64_t>::max() / 1'000'000) {
-            fail(key, std::to_string(seconds) + " is too long");
+        if (seconds > std::chrono::duration_cast<std::chrono::seconds>(max).count()) {
+            fail(key, std::to_string(seconds) + " is too long: " + maximum_text(max));
         }
         return std::chrono::seconds{seconds};
     }
@@ -113,7 +114,7 @@ std::optional<std::chrono::microseconds> TableReader::duration(std::string_view 
         fail(key, "expected a time span like \"500ms\" or \"1min 30s\", got " +
                       std::string(describe(node->type())));
     }
-    auto parsed = parse_duration(*node->value<std::string>());
+    auto parsed = parse_duration(*node->value<std::string>(), max);
     if (!parsed) {
         fail(key, parsed.error().message);
     }

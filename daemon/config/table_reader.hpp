@@ -48,8 +48,10 @@ public:
     std::optional<bool> boolean(std::string_view key);
     /// A non-negative integer in [min, max].
     std::optional<std::uint64_t> count(std::string_view key, std::uint64_t min, std::uint64_t max);
-    /// A systemd time span string ("500ms"), or an integer number of seconds.
-    std::optional<std::chrono::microseconds> duration(std::string_view key);
+    /// A systemd time span string ("500ms"), or an integer number of seconds,
+    /// of at most `max` (the error names it).
+    std::optional<std::chrono::microseconds> duration(std::string_view key,
+                                                      std::chrono::microseconds max);
     /// An array of strings (an empty array only if `allow_empty`).
     std::optional<std::vector<std::string>> strings(std::string_view key, bool allow_empty);
     /// "0660" or an octal integer 0o660 (a decimal 660 is refused: it is not 0660).

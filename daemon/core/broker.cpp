@@ -2,6 +2,7 @@
 // and the consolidated state. Worker messages are in broker_events.cpp.
 #include "core/broker_impl.hpp"
 #include "core/safe_text.hpp"
+#include "core/saturating_time.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -60,9 +61,9 @@ void Broker::Impl::arm(const Worker& worker, TimePoint now) {
     if (group != nullptr && state != BrokerState::stopping) {
         if ((worker.state == WorkerState::starting || worker.state == WorkerState::reloading) &&
             group->start_timeout.count() > 0) {
-            deadline = now + group->start_timeout;
+            deadline = saturating_add(now, group->start_timeout);
         } else if (worker.state == WorkerState::ready && group->watchdog.count() > 0) {
-            deadline = now + group->watchdog;
+            deadline = saturating_add(now, group->watchdog);
         }
     }
     deadlines.set(worker.id, deadline);

@@ -9,6 +9,10 @@
 //    from /proc/PID/cgroup, and calls on_message();
 //  - calls on_process_exited() when a pidfd it watches fires, and
 //    on_bus_peer_gone() when a D-Bus caller leaves the bus;
+//  - when it follows an accepted sender's unit (its cgroup) instead of its pid,
+//    calls on_followed_by_unit(), and on_unit_gone() when that cgroup empties;
+//  - before counting a name_held verdict, checks the process holder_of() names
+//    and, if it has exited, reports that exit and offers the message again;
 //  - arms one timer for next_deadline() and calls on_tick() when it fires;
 //  - after every call, drains take_outbox() and sends each payload upstream;
 //  - on SIGTERM calls request_stop(); on SIGHUP begin_reload(), then
@@ -54,6 +58,7 @@ enum class Verdict {
     rate_limited,     ///< the sender's token bucket is empty
     too_many_workers, ///< max_workers reached
     stopping,         ///< the broker is stopping and takes nothing new
+    name_held,        ///< another live process holds the name (not the same unit's next one)
 };
 [[nodiscard]] std::string_view to_string(Verdict) noexcept;
 
@@ -82,11 +87,25 @@ public:
     Verdict on_message(const Sender& sender, const proto::Message& message, TimePoint now);
     void on_process_exited(pid_t pid, TimePoint now);
     void on_bus_peer_gone(std::string_view bus_name, TimePoint now);
+    /// The worker pid reports for (named after its unit, no X_WORKER=) lives as
+    /// long as its unit's cgroup, which the shell follows from now on: it is no
+    /// longer found by that pid (a later process with the pid is a stranger),
+    /// and leaves on on_unit_gone(), not on the pid's exit.
+    void on_followed_by_unit(pid_t pid);
+    /// A followed unit has no process left: the worker following it is gone.
+    void on_unit_gone(std::string_view unit, TimePoint now);
     void on_tick(TimePoint now);
     void request_stop(TimePoint now);
     void begin_reload(TimePoint now);
     /// new_config empty: the reload failed for `error`; the old config stays.
     void finish_reload(std::optional<BrokerConfig> new_config, std::string error, TimePoint now);
+
+    /// For a message on_message() refused as name_held: the pid of the process
+    /// (socket or spawned) holding the name it claims; empty when the holder is
+    /// no such process (a bus caller, a worker following its unit) or there is
+    /// no holder.
+    [[nodiscard]] std::optional<pid_t> holder_of(const Sender& sender,
+                                                 const proto::Message& message) const;
 
     // --- messages out ----------------------------------------------------
     /// Serialized upstream datagrams ("READY=1\nSTATUS=..."), oldest first.

@@ -61,8 +61,17 @@ struct BrokerConfig {
     /// watchdog (otherwise the broker only stops pinging).
     bool watchdog_trigger = false;
     /// While starting and making progress, ask systemd for this much more time
-    /// (EXTEND_TIMEOUT_USEC) whenever a worker becomes ready. 0 = never.
+    /// (EXTEND_TIMEOUT_USEC) whenever a worker of a required group becomes
+    /// ready. 0 = never. The broker's own request: max_extend_timeout does not
+    /// cap it (the config bounds it).
     microseconds extend_timeout{0};
+    /// The most a worker's own EXTEND_TIMEOUT_USEC may stretch the broker's
+    /// start upstream. Relayed only from a worker of a required group that is
+    /// itself not ready yet, only while the broker is starting (before READY=1;
+    /// never while ready, reloading or stopping, when systemd would apply it to
+    /// RuntimeMaxSec=, the reload or the stop), cut to this. 0 = never relay a
+    /// worker's extension. Its own start deadline stretches either way.
+    microseconds max_extend_timeout{std::chrono::minutes(5)};
 };
 
 } // namespace nb::core

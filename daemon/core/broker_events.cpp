@@ -3,6 +3,7 @@
 #include "core/broker_impl.hpp"
 #include "core/forbidden_keys.hpp"
 #include "core/safe_text.hpp"
+#include "core/saturating_time.hpp"
 #include "core/worker_name.hpp"
 
 #include <algorithm>
@@ -23,6 +24,25 @@ std::string Broker::Impl::default_name(const Sender& sender) const {
     return "pid:" + std::to_string(sender.pid);
 }
 
+std::optional<std::string> Broker::Impl::claimed_name(const Sender& sender,
+                                                      const proto::Message& message,
+                                                      const Worker* existing) const {
+    if (const auto claimed = message.get("X_WORKER")) {
+        if (!is_valid_worker_name(*claimed)) {
+            return std::nullopt;
+        }
+        return std::string(*claimed);
+    }
+    // A worker that named itself keeps its name when a later message (a plain
+    // sd_notify("WATCHDOG=1")) does not repeat it.
+    return existing != nullptr ? existing->name : default_name(sender);
+}
+
+bool Broker::Impl::may_take_over(const Worker& holder, const Sender& sender) noexcept {
+    return sender.source != Source::spawned && holder.source != Source::spawned &&
+           !sender.unit.empty() && holder.unit == sender.unit;
+}
+
 Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message& message,
                                       TimePoint now) {
     // Cheapest checks first: a flood must cost as little as possible.
@@ -40,17 +60,11 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
         return Verdict::unauthorised;
     }
     Worker* existing = registry.find_sender(sender);
-    std::string name;
-    if (const auto claimed = message.get("X_WORKER")) {
-        if (!is_valid_worker_name(*claimed)) {
-            return Verdict::invalid_name;
-        }
-        name = *claimed;
-    } else {
-        // A worker that named itself keeps its name when a later message (a plain
-        // sd_notify("WATCHDOG=1")) does not repeat it.
-        name = existing != nullptr ? existing->name : default_name(sender);
+    auto claimed = claimed_name(sender, message, existing);
+    if (!claimed) {
+        return Verdict::invalid_name;
     }
+    std::string name = std::move(*claimed);
     if (!Policy::may_claim(*rule, name)) {
         return Verdict::name_denied;
     }
@@ -64,6 +78,13 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
             return Verdict::stopping;
         }
         Worker* holder = registry.find_name(name);
+        if (holder != nullptr && !may_take_over(*holder, sender)) {
+            // The name is another live process's (the core has not seen it
+            // exit) and the policy gives it to nobody else meanwhile. A restart
+            // whose old process has exited but whose exit we have not seen yet:
+            // the shell checks the holder's pidfd and offers the message again.
+            return Verdict::name_held;
+        }
         const std::size_t others = registry.size() - (existing != nullptr ? 1 : 0);
         if (holder == nullptr && others >= config.max_workers) {
             return Verdict::too_many_workers;
@@ -85,7 +106,7 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
             return Verdict::accepted;
         }
         if (holder != nullptr) {
-            // The name's new process (a restart whose exit we have not seen yet).
+            // The same unit's next process (a restart whose exit we have not seen yet).
             registry.rebind(*holder, sender);
             registry.set_state(*holder, WorkerState::starting);
             registry.set_status(*holder, {});
@@ -98,6 +119,7 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
             fresh.source = sender.source;
             fresh.pid = sender.pid;
             fresh.uid = sender.uid;
+            fresh.unit = sender.unit;
             fresh.bus_name = sender.source == Source::dbus ? sender.bus_name : std::string();
             departed.forget_name(fresh.name);
             worker = &registry.add(std::move(fresh));
@@ -136,8 +158,10 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
         }
     }
     if (const auto extend = message.extend_timeout_usec()) {
+        // Up to 2^64-1 µs on the wire: clamped to what a duration holds, and
+        // every deadline made from it saturates (saturating_add), never wraps.
         const auto by = std::chrono::microseconds(static_cast<std::int64_t>(
-            std::min<std::uint64_t>(*extend, std::chrono::microseconds::max().count() / 2)));
+            std::min<std::uint64_t>(*extend, std::chrono::microseconds::max().count())));
         // EXTEND_TIMEOUT_USEC counts from now, and only stretches a start
         // deadline that exists (a group without start_timeout has none).
         const bool waiting =
@@ -148,11 +172,17 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
             if (worker.state == WorkerState::late) {
                 registry.set_state(worker, WorkerState::starting);
             }
+            const TimePoint until = saturating_add(now, by);
             const auto current = deadlines.of(worker.id);
-            deadlines.set(worker.id, current ? std::max(*current, now + by) : now + by);
+            deadlines.set(worker.id, current ? std::max(*current, until) : until);
         }
-        if (state == BrokerState::starting) {
-            scheduler.extend(by);
+        // Upstream it stretches the broker's own start, which waits for the
+        // required workers only: so only one of those that is not ready yet may
+        // ask, only before READY=1, and for at most max_extend_timeout.
+        const bool required = group != nullptr && group->required;
+        if (waiting && required && state == BrokerState::starting &&
+            config.max_extend_timeout.count() > 0) {
+            scheduler.extend(std::min(by, config.max_extend_timeout));
         }
     }
 }
@@ -161,7 +191,12 @@ void Broker::Impl::become_ready(Worker& worker, TimePoint now) {
     const bool progress = worker.state != WorkerState::ready;
     registry.set_state(worker, WorkerState::ready);
     arm(worker, now);
-    if (progress && state == BrokerState::starting && config.extend_timeout.count() > 0) {
+    // Progress is a required worker getting ready: an optional one (or one
+    // counted nowhere) toggling RELOADING=1/READY=1 must not keep the start open.
+    const GroupConfig* group = group_config(worker);
+    const bool required = group != nullptr && group->required;
+    if (progress && required && state == BrokerState::starting &&
+        config.extend_timeout.count() > 0) {
         scheduler.extend(config.extend_timeout);
     }
 }
@@ -194,6 +229,39 @@ void Broker::Impl::leave(WorkerId id, WorkerState how) {
     deadlines.erase(id);
     registry.remove(id);
     departed.add(std::move(departed_worker));
+}
+
+std::optional<pid_t> Broker::holder_of(const Sender& sender, const proto::Message& message) const {
+    Impl& impl = *impl_;
+    const auto name = impl.claimed_name(sender, message, impl.registry.find_sender(sender));
+    if (!name) {
+        return std::nullopt;
+    }
+    const Worker* holder = impl.registry.find_name(*name);
+    if (holder == nullptr || holder->source == Source::dbus || holder->follows_unit) {
+        return std::nullopt;
+    }
+    return holder->pid;
+}
+
+void Broker::on_followed_by_unit(pid_t pid) {
+    Worker* worker = impl_->registry.find_pid(pid);
+    // Only a worker named after its unit: then the name finds it again, for
+    // the unit's next process and for on_unit_gone().
+    if (worker != nullptr && worker->source == Source::socket && !worker->unit.empty() &&
+        worker->name == worker->unit) {
+        impl_->registry.follow_unit(*worker);
+    }
+}
+
+void Broker::on_unit_gone(std::string_view unit, TimePoint now) {
+    impl_->expire(now);
+    const std::string name(unit);
+    if (Worker* worker = impl_->registry.find_name(name);
+        worker != nullptr && worker->follows_unit && worker->unit == name) {
+        impl_->leave(worker->id, WorkerState::gone);
+    }
+    impl_->settle(now);
 }
 
 std::vector<WorkerInfo> Broker::workers(TimePoint now) const {

@@ -8,6 +8,7 @@
 #include "core/policy.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/readiness_rule.hpp"
+#include "core/state_snapshot.hpp"
 #include "core/status_composer.hpp"
 #include "core/upstream_scheduler.hpp"
 #include "core/worker_registry.hpp"
@@ -34,6 +35,16 @@ struct Broker::Impl {
     /// The worker is no longer live: `how` is gone (exit, bus) or stopping (STOPPING=1).
     void leave(WorkerId id, WorkerState how);
     [[nodiscard]] std::string default_name(const Sender& sender) const;
+    /// The name a message claims for its sender (X_WORKER=, else the name of
+    /// `existing`, the sender's worker, else default_name()); empty when
+    /// X_WORKER= is not a valid name.
+    [[nodiscard]] std::optional<std::string>
+    claimed_name(const Sender& sender, const proto::Message& message, const Worker* existing) const;
+    /// Whether `sender`, a process other than the one `holder` is bound to,
+    /// may take holder's name while holder lives: only as the next process of
+    /// the same unit (both units known and equal; not the broker's own
+    /// children, who all share the broker's unit).
+    [[nodiscard]] static bool may_take_over(const Worker& holder, const Sender& sender) noexcept;
 
     // --- broker.cpp --------------------------------------------------------
     /// Late workers for every deadline up to `now`.
@@ -45,6 +56,8 @@ struct Broker::Impl {
     void arm(const Worker& worker, TimePoint now);
     [[nodiscard]] bool healthy() const noexcept;
     [[nodiscard]] std::optional<std::size_t> group_of(const std::string& name) const;
+    /// The current rules still admit the restored worker under its name.
+    [[nodiscard]] bool still_admitted(const WorkerRecord& record) const;
     [[nodiscard]] const GroupConfig* group_named(const std::string& name) const noexcept;
     /// The group a worker counts in; nullptr when it fits none (counted nowhere).
     [[nodiscard]] const GroupConfig* group_config(const Worker& worker) const noexcept;

@@ -2,8 +2,10 @@
 // restart (export_state) and taking it over (import_state).
 #include "core/broker_impl.hpp"
 #include "core/safe_text.hpp"
+#include "core/saturating_time.hpp"
 #include "core/worker_name.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace nb::core {
@@ -13,8 +15,9 @@ std::int64_t monotonic_us(TimePoint time) noexcept {
     return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
 }
 
+// A snapshot's number, whatever it says, becomes a time point without wrapping.
 TimePoint from_monotonic_us(std::int64_t us) noexcept {
-    return TimePoint{} + std::chrono::microseconds(us);
+    return saturating_add(TimePoint{}, std::chrono::microseconds(us));
 }
 
 bool is_live(WorkerState state) noexcept {
@@ -23,6 +26,17 @@ bool is_live(WorkerState state) noexcept {
 }
 
 } // namespace
+
+bool Broker::Impl::still_admitted(const WorkerRecord& record) const {
+    Sender sender;
+    sender.source = record.source;
+    sender.pid = record.pid;
+    sender.uid = record.current_uid.value_or(record.uid);
+    sender.gid = record.current_gid.value_or(static_cast<gid_t>(-1));
+    sender.unit = record.current_unit;
+    const AllowRule* rule = policy.rule_for(sender);
+    return rule != nullptr && Policy::may_claim(*rule, record.name);
+}
 
 StateSnapshot Broker::export_state(TimePoint now) const {
     const Impl& impl = *impl_;
@@ -60,6 +74,9 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
         if (impl.registry.size() >= impl.config.max_workers) {
             break;
         }
+        if (!impl.still_admitted(record)) {
+            continue; // the rules changed under the restart: they no longer admit it
+        }
         const auto group = impl.group_of(record.name);
         if (!group) {
             continue; // the config changed under the restart: no group takes it now
@@ -72,7 +89,8 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
         worker.uid = record.uid;
         worker.status = sanitize_text(record.status, impl.config.max_status_length);
         if (record.last_ping_us) {
-            worker.last_ping = from_monotonic_us(*record.last_ping_us);
+            // A ping cannot be in the future: the age shown stays >= 0.
+            worker.last_ping = std::min(now, from_monotonic_us(*record.last_ping_us));
         }
         impl.departed.forget_name(worker.name);
         Worker& added = impl.registry.add(std::move(worker));

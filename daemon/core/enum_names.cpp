@@ -8,10 +8,10 @@ namespace nb::core {
 namespace {
 
 // In the order of the enumerators; the last one is checked.
-constexpr std::array<std::string_view, 8> verdict_names{
-    "accepted",     "forbidden-key", "unauthorised",     "name-denied",
-    "invalid-name", "rate-limited",  "too-many-workers", "stopping"};
-static_assert(static_cast<std::size_t>(Verdict::stopping) + 1 == verdict_names.size());
+constexpr std::array<std::string_view, 9> verdict_names{
+    "accepted",     "forbidden-key",    "unauthorised", "name-denied", "invalid-name",
+    "rate-limited", "too-many-workers", "stopping",     "name-held"};
+static_assert(static_cast<std::size_t>(Verdict::name_held) + 1 == verdict_names.size());
 
 constexpr std::array<std::string_view, 5> broker_state_names{"starting", "ready", "degraded",
                                                              "reloading", "stopping"};

@@ -34,6 +34,12 @@ struct WorkerRecord {
     /// a pid reused during the gap is not taken for the worker. 0 = unknown.
     std::uint64_t process_identity = 0; ///< pidfs inode of its pidfd (Linux >= 6.9)
     std::uint64_t start_time = 0;       ///< field 22 of /proc/PID/stat (clock ticks)
+    /// Filled by the shell from the pinned process before import, never stored:
+    /// who it is now, for the policy's second look (the rules may have changed
+    /// across the restart, and a process may have changed its ids).
+    std::optional<uid_t> current_uid; ///< effective uid; unset: the recorded uid
+    std::optional<gid_t> current_gid; ///< effective gid; unset: no gid rule matches
+    std::string current_unit;
 
     friend bool operator==(const WorkerRecord&, const WorkerRecord&) = default;
 };

@@ -5,6 +5,7 @@
 // one datagram per interval. Thread-safety: none; the broker's thread only.
 
 #include "core/broker.hpp"
+#include "core/saturating_time.hpp"
 
 #include <chrono>
 #include <optional>
@@ -21,7 +22,7 @@ public:
     [[nodiscard]] bool pending() const noexcept { return pending_; }
     /// The interval since the last send has passed (or nothing was sent yet).
     [[nodiscard]] bool may_send(TimePoint now) const noexcept {
-        return !last_sent_ || now >= *last_sent_ + interval_;
+        return !last_sent_ || now >= saturating_add(*last_sent_, interval_);
     }
     /// A datagram went out: the interval restarts.
     void sent(TimePoint now) noexcept {
@@ -35,7 +36,7 @@ public:
         if (!pending_) {
             return std::nullopt;
         }
-        return last_sent_ ? *last_sent_ + interval_ : TimePoint{};
+        return last_sent_ ? saturating_add(*last_sent_, interval_) : TimePoint{};
     }
 
 private:

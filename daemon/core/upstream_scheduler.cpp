@@ -1,5 +1,7 @@
 #include "core/upstream_scheduler.hpp"
 
+#include "core/saturating_time.hpp"
+
 #include <nb/proto/message.hpp>
 
 #include <algorithm>
@@ -103,7 +105,7 @@ bool UpstreamScheduler::flush(TimePoint now, const std::function<std::string()>&
             out.push_back({"WATCHDOG", "trigger"});
         } else if (healthy && watchdog_enabled() && ready_sent_ && ping_due_ && now >= *ping_due_) {
             out.push_back({"WATCHDOG", "1"});
-            ping_due_ = now + half_watchdog_;
+            ping_due_ = saturating_add(now, half_watchdog_);
         }
     }
     if (healthy) {

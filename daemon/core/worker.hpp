@@ -24,6 +24,10 @@ struct Worker {
     pid_t pid = 0;
     uid_t uid = 0;
     std::string bus_name; ///< Source::dbus only
+    std::string unit;     ///< the unit (from the cgroup) of the sender it is bound to
+    /// Lives while its unit's cgroup is populated (on_followed_by_unit): not
+    /// found by `pid`, which is only the last sender's, shown in the table.
+    bool follows_unit = false;
     WorkerState state = WorkerState::starting;
     LateReason late = LateReason::none;
     std::string status; ///< sanitised, cut to max_status_length

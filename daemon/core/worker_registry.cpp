@@ -60,8 +60,15 @@ void WorkerRegistry::rebind(Worker& worker, const Sender& sender) {
     worker.pid = sender.pid;
     worker.uid = sender.uid;
     worker.bus_name = sender.source == Source::dbus ? sender.bus_name : std::string();
+    worker.unit = sender.unit;
+    worker.follows_unit = false;
     index(worker);
     ++version_;
+}
+
+void WorkerRegistry::follow_unit(Worker& worker) noexcept {
+    unindex(worker);
+    worker.follows_unit = true;
 }
 
 void WorkerRegistry::set_state(Worker& worker, WorkerState state, LateReason late) {
@@ -131,7 +138,7 @@ void WorkerRegistry::recount(std::size_t group_count) {
 void WorkerRegistry::index(Worker& worker) {
     if (worker.source == Source::dbus) {
         by_bus_name_.emplace(worker.bus_name, &worker);
-    } else {
+    } else if (!worker.follows_unit) {
         by_pid_.emplace(worker.pid, &worker);
     }
 }
@@ -152,7 +159,7 @@ void erase_own(Map& map, const Key& key, const Worker& worker) noexcept {
 void WorkerRegistry::unindex(const Worker& worker) noexcept {
     if (worker.source == Source::dbus) {
         erase_own(by_bus_name_, worker.bus_name, worker);
-    } else {
+    } else if (!worker.follows_unit) {
         erase_own(by_pid_, worker.pid, worker);
     }
 }

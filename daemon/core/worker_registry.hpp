@@ -35,6 +35,9 @@ public:
     Worker& add(Worker worker);
     /// Moves `worker` to a new sender (the same name from a new process).
     void rebind(Worker& worker, const Sender& sender);
+    /// The worker lives as long as its unit from now on: it is no longer found
+    /// by its pid (which stays in the record, for the table).
+    void follow_unit(Worker& worker) noexcept;
     void set_state(Worker& worker, WorkerState state, LateReason late = LateReason::none);
     void set_status(Worker& worker, std::string status);
     /// Removes and returns the worker.

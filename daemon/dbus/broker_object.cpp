@@ -3,9 +3,13 @@
 #include "dbus/call_errors.hpp"
 #include "dbus/call_message.hpp"
 
+#include <systemd/sd-bus.h>
+
+#include <algorithm>
 #include <exception>
 #include <limits>
 #include <new>
+#include <string_view>
 #include <utility>
 
 namespace nb::dbus {
@@ -25,6 +29,17 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
     }
 }
 
+// sdbus-c++ 1.2 says which message is being processed only inside method
+// handlers (getCurrentlyProcessedMessage() is null in property getters), and
+// keeps its sd_bus to itself. sd-bus knows both: the bus comes from any message
+// of the connection, reached through Message's protected handle (a pointer to
+// member named through a derived class is plain C++).
+struct RawMessage : sdbus::Message {
+    static sd_bus_message* of(const sdbus::Message& m) {
+        return static_cast<sd_bus_message*>(m.*(&RawMessage::msg_));
+    }
+};
+
 std::string describe(const core::Sender& sender) {
     std::string text = "uid " + std::to_string(sender.uid) + ", pid " + std::to_string(sender.pid) +
                        " (" + sender.bus_name;
@@ -40,7 +55,10 @@ BrokerObject::BrokerObject(sdbus::IConnection& connection, core::Broker& broker,
                            Callbacks callbacks)
     : AdaptorInterfaces(connection, object_path)
     , broker_(broker)
-    , callbacks_(std::move(callbacks)) {
+    , callbacks_(std::move(callbacks))
+    , bus_daemon_(sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus")) {
+    const auto probe = getObject().createSignal(INTERFACE_NAME, "Probe");
+    bus_ = sd_bus_message_get_bus(RawMessage::of(probe));
     registerAdaptor();
 }
 
@@ -62,7 +80,32 @@ std::vector<std::string> BrokerObject::callers() const {
 }
 
 void BrokerObject::emit_changed(const std::vector<std::string>& names) {
-    getObject().emitPropertiesChangedSignal(INTERFACE_NAME, names);
+    // Built here rather than by sd-bus (emitPropertiesChangedSignal), which
+    // would put the worker table, read by whichever caller is being served,
+    // into a signal every bus user may receive. Workers is only invalidated.
+    std::map<std::string, sdbus::Variant> changed;
+    std::vector<std::string> invalidated;
+    const core::Counts counts = broker_.counts();
+    for (const auto& name : names) {
+        if (name == "State") {
+            changed[name] = sdbus::Variant(std::string(core::to_string(broker_.state())));
+        } else if (name == "ReadyCount") {
+            changed[name] = sdbus::Variant(counts.ready);
+        } else if (name == "ExpectedCount") {
+            changed[name] = sdbus::Variant(counts.expected);
+        } else if (name == "KnownCount") {
+            changed[name] = sdbus::Variant(counts.known);
+        } else if (name == "StatusText") {
+            changed[name] = sdbus::Variant(broker_.status_text());
+        } else if (name == "Generation") {
+            changed[name] = sdbus::Variant(broker_.generation());
+        } else {
+            invalidated.push_back(name);
+        }
+    }
+    auto signal = getObject().createSignal("org.freedesktop.DBus.Properties", "PropertiesChanged");
+    signal << std::string(INTERFACE_NAME) << changed << invalidated;
+    getObject().emitSignal(signal);
 }
 
 std::vector<WorkerRow> BrokerObject::rows(const std::vector<core::WorkerInfo>& workers) {
@@ -79,25 +122,57 @@ std::vector<WorkerRow> BrokerObject::rows(const std::vector<core::WorkerInfo>& w
     return result;
 }
 
-core::Sender BrokerObject::current_sender() {
-    const sdbus::Message* call = getObject().getCurrentlyProcessedMessage();
+const BrokerObject::Caller& BrokerObject::current_caller(std::string& bus_name) {
+    sd_bus_message* call = bus_ != nullptr ? sd_bus_get_current_message(bus_) : nullptr;
+    const char* sender = call != nullptr ? sd_bus_message_get_sender(call) : nullptr;
     if (call == nullptr) {
         throw sdbus::Error(error_failed, "no current call");
     }
-    std::string bus_name = call->getSender();
-    auto found = callers_.find(bus_name);
-    if (found == callers_.end()) {
-        // The bus's word on who is calling (GetConnectionCredentials): asked once
-        // per unique name, which never changes hands while it exists.
-        Caller caller;
-        caller.pid = call->getCredsPid();
-        caller.uid = call->getCredsUid();
-        caller.gid = call->getCredsGid();
-        caller.unit = callbacks_.unit_of ? callbacks_.unit_of(caller.pid) : std::string();
-        found = callers_.emplace(bus_name, std::move(caller)).first;
+    bus_name = sender != nullptr ? sender : "";
+    if (auto found = callers_.find(bus_name); found != callers_.end()) {
+        return found->second;
     }
-    const Caller& c = found->second;
+    if (bus_name.empty() || bus_name.front() != ':') {
+        throw sdbus::Error(error_access_denied, "the bus did not say who is calling");
+    }
+    if (callers_.size() >= max_callers) {
+        throw sdbus::Error(error_limits_exceeded,
+                           "too many D-Bus callers at once (" + std::to_string(max_callers) + ")");
+    }
+    // The bus daemon's word (the kernel's credentials of the connection, taken
+    // when it connected), once per unique name: a unique name never changes
+    // hands. Never sd-bus's getCreds*(), which fill uid, gid and unit from
+    // /proc of whatever process holds the pid now.
+    std::map<std::string, sdbus::Variant> reply;
+    try {
+        bus_daemon_->callMethod("GetConnectionCredentials")
+            .onInterface("org.freedesktop.DBus")
+            .withTimeout(credentials_timeout)
+            .withArguments(bus_name)
+            .storeResultsTo(reply);
+    } catch (const sdbus::Error& e) {
+        throw sdbus::Error(error_access_denied,
+                           "cannot ask the bus who " + bus_name + " is: " + e.getMessage());
+    }
+    auto credentials = credentials_from_reply(reply);
+    if (!credentials) {
+        throw sdbus::Error(error_access_denied,
+                           "the bus gave no uid for " + bus_name + "; refusing the call");
+    }
+    Caller caller = verify_caller(std::move(*credentials), callbacks_.unit_of);
+    return callers_.emplace(bus_name, std::move(caller)).first->second;
+}
+
+core::Sender BrokerObject::current_sender() {
+    std::string bus_name;
+    const Caller& c = current_caller(bus_name);
     return core::Sender{core::Source::dbus, c.pid, c.uid, c.gid, c.unit, std::move(bus_name)};
+}
+
+bool BrokerObject::may_read_workers(const Caller& caller) const {
+    return caller.uid == 0 || caller.uid == callbacks_.reader_uid ||
+           std::find(caller.groups.begin(), caller.groups.end(), callbacks_.reader_gid) !=
+               caller.groups.end();
 }
 
 void BrokerObject::handle(const std::string& name, std::vector<proto::Assignment> assignments) {
@@ -163,7 +238,27 @@ std::string BrokerObject::StatusText() {
     return guarded([&] { return broker_.status_text(); });
 }
 std::vector<WorkerRow> BrokerObject::Workers() {
-    return guarded([&] { return rows(broker_.workers(callbacks_.now())); });
+    return guarded([&] {
+        sd_bus_message* call = bus_ != nullptr ? sd_bus_get_current_message(bus_) : nullptr;
+        const char* member = call != nullptr ? sd_bus_message_get_member(call) : nullptr;
+        std::string bus_name;
+        const Caller& caller = current_caller(bus_name);
+        if (!may_read_workers(caller)) {
+            // GetAll must still give ordinary users State, the counts and
+            // StatusText: the table is left empty there, refused on Get.
+            if (member != nullptr && std::string_view(member) == "GetAll") {
+                return std::vector<WorkerRow>{};
+            }
+            throw sdbus::Error(error_access_denied, "the worker table is for root, uid " +
+                                                        std::to_string(callbacks_.reader_uid) +
+                                                        " and group " +
+                                                        std::to_string(callbacks_.reader_gid) +
+                                                        "; uid " + std::to_string(caller.uid) +
+                                                        " may read State, the counts "
+                                                        "and StatusText");
+        }
+        return rows(broker_.workers(callbacks_.now()));
+    });
 }
 std::uint64_t BrokerObject::Generation() {
     return broker_.generation();

@@ -1,19 +1,31 @@
 #pragma once
 // The exported /org/notifybroker/Broker1 object: D-Bus calls in, core::Broker
 // events out; properties read from the Broker. A caller is a worker identified
-// by the credentials the bus reports for its unique name (asked once per name,
-// then cached until the name leaves the bus) and the name it passes.
+// by what the bus daemon vouches for its unique name (GetConnectionCredentials,
+// asked once per name, then cached until the name leaves the bus; see
+// dbus/caller_identity.hpp) and the name it passes.
+// The worker table (Workers) is for root, the broker's own uid and members of
+// the broker's group only: Properties.Get of it is AccessDenied for anyone
+// else, their GetAll carries it empty, and PropertiesChanged never carries it
+// (it is listed as invalidated: whoever may read it asks with Get).
+// The credentials are asked with a synchronous call bounded by
+// credentials_timeout, once per caller: sd-bus property getters cannot wait.
 // Thread-safety: the loop thread only (sd-bus dispatches from BusPump).
 
 #include "core/broker.hpp"
+#include "dbus/caller_identity.hpp"
 
 #include <nb/dbus/broker1_adaptor.hpp>
 #include <nb/proto/message.hpp>
 
 #include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-bus.h>
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,6 +33,11 @@
 namespace nb::dbus {
 
 inline constexpr const char* object_path = "/org/notifybroker/Broker1";
+/// The longest the loop waits for the bus daemon's word on a new caller.
+inline constexpr std::chrono::milliseconds credentials_timeout{250};
+/// Callers remembered at once (each is a live connection on the bus); a call
+/// from one more is LimitsExceeded.
+inline constexpr std::size_t max_callers = 16384;
 
 /// One row of the Workers property: name, group, source, pid, uid, state,
 /// status, microseconds since the last ping (UINT64_MAX: never pinged).
@@ -37,6 +54,10 @@ public:
         std::function<std::string(pid_t)> unit_of;
         /// A refused call, for the log.
         std::function<void(const std::string&)> refused;
+        /// Who besides root may read Workers: this uid and the members of this
+        /// group (the daemon's own euid and egid).
+        uid_t reader_uid = 0;
+        gid_t reader_gid = 0;
     };
 
     /// Exports the object. Throws sdbus::Error if the bus refuses.
@@ -56,12 +77,7 @@ public:
     [[nodiscard]] static std::vector<WorkerRow> rows(const std::vector<core::WorkerInfo>& workers);
 
 private:
-    struct Caller {
-        pid_t pid = 0;
-        uid_t uid = 0;
-        gid_t gid = 0;
-        std::string unit;
-    };
+    using Caller = CallerIdentity;
 
     void Ready(const std::string& name) override;
     void SetStatus(const std::string& name, const std::string& text) override;
@@ -80,10 +96,16 @@ private:
 
     void handle(const std::string& name, std::vector<proto::Assignment> assignments);
     core::Sender current_sender();
+    /// The identity of the caller of the message being processed (asked of
+    /// the bus the first time). Throws sdbus::Error.
+    const Caller& current_caller(std::string& bus_name);
+    [[nodiscard]] bool may_read_workers(const Caller& caller) const;
 
     core::Broker& broker_;
     Callbacks callbacks_;
     std::unordered_map<std::string, Caller> callers_;
+    std::unique_ptr<sdbus::IProxy> bus_daemon_;
+    sd_bus* bus_ = nullptr; ///< the connection's, owned by it
 };
 
 } // namespace nb::dbus

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <unistd.h>
+
 namespace nb::dbus {
 namespace {
 
@@ -115,6 +117,8 @@ void BusService::Impl::connect() noexcept {
         callbacks.refused = [this](const std::string& text) {
             log(LogLevel::debug, text);
         };
+        callbacks.reader_uid = geteuid();
+        callbacks.reader_gid = getegid();
         // Export before claiming the name: whoever sees the name finds the object.
         object = std::make_unique<BrokerObject>(*connection, broker, std::move(callbacks));
         peer_match = connection->addMatch(name_owner_changed_rule,

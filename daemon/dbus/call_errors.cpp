@@ -13,7 +13,7 @@ struct Refusal {
 };
 
 // Indexed by core::Verdict; the last one is checked.
-constexpr std::array<Refusal, 8> refusals{{
+constexpr std::array<Refusal, 9> refusals{{
     {nullptr, ""},
     {error_access_denied, "a key workers may not send (MAINPID, FDSTORE, NOTIFYACCESS, ...)"},
     {error_access_denied, "no allow rule admits {}"},
@@ -22,8 +22,9 @@ constexpr std::array<Refusal, 8> refusals{{
     {error_limits_exceeded, "rate limit reached for {}"},
     {error_limits_exceeded, "the broker tracks its maximum of workers"},
     {error_stopping, "the broker is stopping"},
+    {error_access_denied, "another live process holds that worker name"},
 }};
-static_assert(static_cast<std::size_t>(core::Verdict::stopping) + 1 == refusals.size());
+static_assert(static_cast<std::size_t>(core::Verdict::name_held) + 1 == refusals.size());
 
 } // namespace
 

@@ -158,6 +158,16 @@ void CgroupWatcher::forget(const std::string& unit) noexcept {
     units_.erase(unit);
 }
 
+void CgroupWatcher::forget_if(const std::function<bool(const std::string&)>& drop) noexcept {
+    std::erase_if(units_, [&drop](const auto& entry) {
+        try {
+            return drop(entry.first);
+        } catch (...) {
+            return false;
+        }
+    });
+}
+
 void CgroupWatcher::close() noexcept {
     units_.clear();
 }

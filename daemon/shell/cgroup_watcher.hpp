@@ -49,6 +49,8 @@ public:
     }
     /// Stops following unit without calling the handler.
     void forget(const std::string& unit) noexcept;
+    /// Stops following, without calling the handler, every unit `drop` is true for.
+    void forget_if(const std::function<bool(const std::string& unit)>& drop) noexcept;
     /// Stops following everything (shutdown).
     void close() noexcept;
     [[nodiscard]] std::size_t size() const noexcept { return units_.size(); }

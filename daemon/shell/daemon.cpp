@@ -30,7 +30,7 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
     , processes_(loop, [this](pid_t pid) { on_process_exited(pid); })
     , unit_workers_(
           loop, read_unit_of(::getpid()), find_cgroup2_root(),
-          [this](pid_t pid) { on_process_exited(pid); }, settings.broker.max_workers,
+          [this](const std::string& unit) { on_unit_gone(unit); }, settings.broker.max_workers,
           [this](const std::string& unit) { return broker_->tracks_name(unit); }) {
     DatagramDispatcher::Hooks dispatch_hooks;
     dispatch_hooks.flush = [this] {
@@ -38,7 +38,11 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
     };
     dispatch_hooks.is_spawned = hooks_.is_spawned;
     dispatch_hooks.follow_unit = [this](const core::Sender& sender, const proto::Message& message) {
-        return unit_workers_.follow(sender, message);
+        if (!unit_workers_.follow(sender, message)) {
+            return false;
+        }
+        broker_->on_followed_by_unit(sender.pid); // not that pid's worker any more
+        return true;
     };
     dispatcher_ =
         std::make_unique<DatagramDispatcher>(*broker_, processes_, drops_, dispatch_hooks);
@@ -106,6 +110,19 @@ void Daemon::on_timer() noexcept {
 
 void Daemon::on_process_exited(pid_t pid) noexcept {
     broker_->on_process_exited(pid, now());
+    after_workers_left();
+}
+
+void Daemon::on_unit_gone(const std::string& unit) noexcept {
+    try {
+        broker_->on_unit_gone(unit, now());
+    } catch (...) {
+        log(LogLevel::err, "marking the worker of unit " + unit + " gone failed (out of memory)");
+    }
+    after_workers_left();
+}
+
+void Daemon::after_workers_left() noexcept {
     after_event();
     if (waiting_for_workers_ && live_workers() == 0) {
         log(LogLevel::info, "every worker process has exited");

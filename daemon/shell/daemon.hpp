@@ -22,6 +22,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace nb::daemon {
@@ -96,6 +97,9 @@ public:
 private:
     void on_signal(int signum) noexcept;
     void on_process_exited(pid_t pid) noexcept;
+    void on_unit_gone(const std::string& unit) noexcept;
+    /// After a worker left: drain, and close if the stop was waiting for it.
+    void after_workers_left() noexcept;
     /// Processes and units whose workers a stopping broker waits for.
     [[nodiscard]] std::size_t live_workers() const noexcept {
         return processes_.size() + unit_workers_.size();

@@ -1,5 +1,6 @@
 #include "shell/datagram_dispatcher.hpp"
 
+#include "base/logger.hpp"
 #include "shell/sender_pin.hpp"
 #include "shell/unit_name.hpp"
 
@@ -138,6 +139,26 @@ bool DatagramDispatcher::watched_process_alive(pid_t pid) {
     return true;
 }
 
+core::Verdict DatagramDispatcher::retry_if_holder_exited(const core::Sender& sender,
+                                                         const proto::Message& message,
+                                                         core::TimePoint now) {
+    // A restart: the old process has exited, its pidfd is readable, but the
+    // loop has not run its callback yet. Its exit comes first, then the
+    // message again (which the rate limiter counts once more).
+    const auto holder = broker_.holder_of(sender, message);
+    if (!holder || !processes_.watches(*holder) || processes_.still_running(*holder)) {
+        return core::Verdict::name_held;
+    }
+    if (log_enabled(LogLevel::debug)) {
+        log(LogLevel::debug, "pid " + std::to_string(*holder) + " holding the name pid " +
+                                 std::to_string(sender.pid) + " claims has exited: its exit first");
+    }
+    std::erase(alive_in_batch_, *holder);
+    processes_.forget(*holder);
+    broker_.on_process_exited(*holder, now);
+    return broker_.on_message(sender, message, now);
+}
+
 void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message& message,
                                core::TimePoint now) {
     if (!datagram.credentials || datagram.credentials->pid <= 0) {
@@ -180,7 +201,10 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
         sender.unit = unit_of_unwatched(pid, datagram.pidfd.get());
     }
 
-    const auto verdict = broker_.on_message(sender, message, now);
+    auto verdict = broker_.on_message(sender, message, now);
+    if (verdict == core::Verdict::name_held) {
+        verdict = retry_if_holder_exited(sender, message, now);
+    }
     if (verdict != core::Verdict::accepted) {
         drops_.drop(drop_reason_for(verdict), to_string(verdict), pid, credentials.uid, now);
         return;

@@ -54,6 +54,10 @@ public:
 private:
     void dispatch_one(ReceivedDatagram& datagram, core::TimePoint now);
     void apply(ReceivedDatagram& datagram, const proto::Message& message, core::TimePoint now);
+    /// After a name_held verdict: if the name's holder has exited unseen,
+    /// reports that exit and returns the verdict for the message offered again.
+    core::Verdict retry_if_holder_exited(const core::Sender& sender, const proto::Message& message,
+                                         core::TimePoint now);
 
     /// The unit of a sender that is not watched (refused, or not yet accepted),
     /// so that a flood from it costs no /proc read per datagram. Valid only for

@@ -9,17 +9,17 @@ namespace {
 
 // In the order of the enumerators; the last one is checked.
 constexpr std::array<std::string_view, drop_reason_count> names{
-    "oversize",       "truncated-control", "malformed",        "bad-barrier",
-    "no-credentials", "forbidden-key",     "unauthorised",     "name-denied",
-    "invalid-name",   "rate-limited",      "too-many-workers", "stopping"};
-static_assert(static_cast<std::size_t>(DropReason::stopping) + 1 == names.size());
+    "oversize",         "truncated-control", "malformed",   "bad-barrier",  "no-credentials",
+    "forbidden-key",    "unauthorised",      "name-denied", "invalid-name", "rate-limited",
+    "too-many-workers", "stopping",          "name-held"};
+static_assert(static_cast<std::size_t>(DropReason::name_held) + 1 == names.size());
 
 // Indexed by core::Verdict; accepted is never dropped (the precondition).
-constexpr std::array<DropReason, 8> by_verdict{
+constexpr std::array<DropReason, 9> by_verdict{
     DropReason::stopping,         DropReason::forbidden_key, DropReason::unauthorised,
     DropReason::name_denied,      DropReason::invalid_name,  DropReason::rate_limited,
-    DropReason::too_many_workers, DropReason::stopping};
-static_assert(static_cast<std::size_t>(core::Verdict::stopping) + 1 == by_verdict.size());
+    DropReason::too_many_workers, DropReason::stopping,      DropReason::name_held};
+static_assert(static_cast<std::size_t>(core::Verdict::name_held) + 1 == by_verdict.size());
 
 } // namespace
 

@@ -23,8 +23,9 @@ enum class DropReason {
     rate_limited,
     too_many_workers,
     stopping,
+    name_held,
 };
-inline constexpr std::size_t drop_reason_count = 12;
+inline constexpr std::size_t drop_reason_count = 13;
 
 [[nodiscard]] std::string_view to_string(DropReason reason) noexcept;
 

@@ -4,6 +4,7 @@
 #include "base/sealed_memfd.hpp"
 #include "core/state_codec.hpp"
 #include "shell/fd_store_names.hpp"
+#include "shell/process_ids.hpp"
 #include "shell/process_start_time.hpp"
 #include "shell/unit_name.hpp"
 
@@ -118,11 +119,41 @@ RestoredState restore_state(std::vector<NamedFd> stored, core::Broker& broker,
             ++restored.dropped;
             continue;
         }
+        // Who it is now, for the rules' second look (import_state): read after
+        // pinning, and trusted only if the pinned process is still there.
+        core::WorkerRecord current = record;
+        const auto ids = read_effective_ids(record.pid);
+        current.current_unit = read_unit_of(record.pid);
+        if (pidfd_exited(pidfd.get())) {
+            log(LogLevel::notice, "not restoring worker " + record.name + " (pid " +
+                                      std::to_string(record.pid) + "): exited during the restore");
+            ++restored.dropped;
+            continue;
+        }
+        if (ids) {
+            current.current_uid = ids->uid;
+            current.current_gid = ids->gid;
+        }
         watched[record.pid] = std::move(pidfd);
-        alive.workers.push_back(record);
+        alive.workers.push_back(std::move(current));
     }
     broker.import_state(alive, now);
-    for (const auto& row : broker.workers(now)) {
+    const auto rows = broker.workers(now);
+    std::unordered_map<pid_t, const core::WorkerInfo*> taken;
+    for (const auto& row : rows) {
+        taken.emplace(row.pid, &row);
+    }
+    for (const core::WorkerRecord& record : alive.workers) {
+        const auto row = taken.find(record.pid);
+        if (row == taken.end() || row->second->name != record.name) {
+            log(LogLevel::notice, "not restoring worker " + record.name + " (pid " +
+                                      std::to_string(record.pid) +
+                                      "): the current [[allow]] rules, groups or max_workers "
+                                      "do not admit it");
+            ++restored.dropped;
+        }
+    }
+    for (const auto& row : rows) {
         auto pidfd = watched.find(row.pid);
         if (pidfd == watched.end()) {
             continue;
@@ -138,7 +169,7 @@ RestoredState restore_state(std::vector<NamedFd> stored, core::Broker& broker,
     log(LogLevel::notice, "restored " + std::to_string(restored.workers) +
                               " workers from the fd store (state #" +
                               std::to_string(restored.sequence) + ", " +
-                              std::to_string(restored.dropped) + " gone meanwhile)");
+                              std::to_string(restored.dropped) + " not restored)");
     return restored;
 }
 

@@ -34,20 +34,13 @@ bool UnitWorkers::follow(const core::Sender& sender, const proto::Message& messa
             return false;
         }
     }
-    last_sender_[sender.unit] = sender.pid;
     return true;
 }
 
 void UnitWorkers::on_empty(const std::string& unit) noexcept {
-    const auto found = last_sender_.find(unit);
-    if (found == last_sender_.end()) {
-        return;
-    }
-    const pid_t pid = found->second;
-    last_sender_.erase(found);
-    log(LogLevel::debug, "unit " + unit + " has no process left");
     try {
-        on_gone_(pid);
+        log(LogLevel::debug, "unit " + unit + " has no process left");
+        on_gone_(unit);
     } catch (...) {
         log(LogLevel::err, "unit gone handler failed for " + unit);
     }
@@ -58,22 +51,11 @@ void UnitWorkers::let_go_of_unnamed() noexcept {
         return;
     }
     // O(followed units), bounded by max_workers, and only when full.
-    std::erase_if(last_sender_, [this](const auto& entry) {
-        try {
-            if (still_named_(entry.first)) {
-                return false;
-            }
-        } catch (...) {
-            return false;
-        }
-        cgroups_.forget(entry.first);
-        return true;
-    });
+    cgroups_.forget_if([this](const std::string& unit) { return !still_named_(unit); });
 }
 
 void UnitWorkers::close() noexcept {
     cgroups_.close();
-    last_sender_.clear();
 }
 
 } // namespace nb::daemon

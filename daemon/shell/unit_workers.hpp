@@ -4,11 +4,11 @@
 // script worker reports with a short-lived command (`systemd-notify --ready`,
 // `notify-broker --ready`), and an unprivileged command cannot pass its parent's
 // pid, so the sender is gone the moment it has spoken. Such a sender's unit is
-// followed through its cgroup (CgroupWatcher) instead of its pidfd; when the
-// unit's cgroup empties, the worker (known to the core by its last sender's pid)
-// is gone. Not for the broker's own unit (its cgroup is populated while it runs:
-// spawned workers keep pid watching) nor for D-Bus callers.
-// Thread-safety: the loop thread only.
+// followed through its cgroup (CgroupWatcher) instead of its pidfd (the core
+// is told, Broker::on_followed_by_unit, and no longer knows the worker by that
+// pid); when the unit's cgroup empties, the worker of that unit is gone. Not for the broker's own
+// unit (its cgroup is populated while it runs: spawned workers keep pid watching) nor for D-Bus
+// callers. Thread-safety: the loop thread only.
 
 #include "core/broker.hpp"
 #include "shell/cgroup_watcher.hpp"
@@ -19,17 +19,14 @@
 #include <functional>
 #include <limits>
 #include <string>
-#include <unordered_map>
-
-#include <sys/types.h>
 
 namespace nb::daemon {
 
 class UnitWorkers {
 public:
-    /// Called (from the loop) when a followed unit's cgroup empties, with the pid
-    /// of the last accepted sender of that unit.
-    using GoneHandler = std::function<void(pid_t last_sender)>;
+    /// Called (from the loop) when a followed unit's cgroup empties; the unit
+    /// is no longer followed then.
+    using GoneHandler = std::function<void(const std::string& unit)>;
 
     /// Whether the core still has a worker of that name (Broker::tracks_name).
     using NamedPredicate = std::function<bool(const std::string& unit)>;
@@ -49,7 +46,7 @@ public:
     /// Throws std::bad_alloc.
     bool follow(const core::Sender& sender, const proto::Message& message);
 
-    [[nodiscard]] std::size_t size() const noexcept { return last_sender_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return cgroups_.size(); }
     /// Stops following every unit (shutdown).
     void close() noexcept;
 
@@ -62,7 +59,6 @@ private:
     bool enabled_;
     GoneHandler on_gone_;
     NamedPredicate still_named_;
-    std::unordered_map<std::string, pid_t> last_sender_;
     CgroupWatcher cgroups_;
 };
 

@@ -1,6 +1,7 @@
 // What the shell reads from /proc of real processes, for a live process and a
 // gone one: its unit, and its start time (the restart path's proof that a pid
 // is still the same process).
+#include "shell/process_ids.hpp"
 #include "shell/process_start_time.hpp"
 #include "shell/unit_name.hpp"
 
@@ -34,6 +35,13 @@ TEST(AProcessStartTime, IsReadForALiveProcessAndNothingForAGoneOne) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     EXPECT_EQ(read_start_time(child), std::nullopt);
+}
+
+TEST(EffectiveIds, AreOursForOurselvesAndNothingForAGoneProcess) {
+    const auto ids = read_effective_ids(::getpid());
+    ASSERT_TRUE(ids);
+    EXPECT_EQ(*ids, (ProcessIds{::geteuid(), ::getegid()}));
+    EXPECT_FALSE(read_effective_ids(0x3fffffff));
 }
 
 } // namespace

@@ -325,6 +325,27 @@ TEST_F(BrokerRestart, APidNowUsedByAnotherProcessIsNotTakenForTheWorker) {
         << broker.log();
 }
 
+TEST_F(BrokerRestart, AWorkerTheCurrentRulesNoLongerAdmitIsNotRestored) {
+    // The config was edited while the broker was down: web-2's name is no
+    // longer one its sender may claim.
+    run_first_broker_and_kill_it();
+    auto restarted = options(store_.listen_fds(socket_fd_));
+    restarted.config = std::string(pool_config) +
+                       "[[allow]]\nuid = 0\nnames = [\"web-1\", \"web-3\", \"web-4\", \"gap*\"]\n";
+    auto& second = start_broker(restarted);
+    const auto first = store_.next(5s);
+    ASSERT_TRUE(first);
+    EXPECT_FALSE(has_line(*first, "READY=1")) << printable(*first);
+    EXPECT_TRUE(status_starts_with(*first, "3/4 workers ready")) << printable(*first);
+    release_workers();
+    EXPECT_EQ(second.terminate(), 0);
+    EXPECT_NE(second.log().find("not restoring worker web-2 (pid " +
+                                std::to_string(workers_[1].pid()) +
+                                "): the current [[allow]] rules"),
+              std::string::npos)
+        << second.log();
+}
+
 TEST_F(BrokerRestart, AForeignBrokenOrUnsealedStateIsLoggedIgnoredAndClosed) {
     auto worker = start_worker(path_, {});
     ASSERT_TRUE(worker.wait_sent());

@@ -9,9 +9,10 @@ BusClient::BusClient(uv_loop_t* loop, const std::string& address)
         .onInterface("org.freedesktop.DBus.Properties")
         .call([this](const std::string& interface,
                      const std::map<std::string, sdbus::Variant>& changed,
-                     const std::vector<std::string>& /*invalidated*/) {
+                     const std::vector<std::string>& invalidated) {
             if (interface == broker_interface) {
                 changes.push_back(changed);
+                invalidations.push_back(invalidated);
             }
         });
     proxy_->finishRegistration();
@@ -55,8 +56,8 @@ BrokerHarness::BrokerHarness(core::BrokerConfig config, PrivateBusOptions bus_op
     hooks.log = [this](daemon::LogLevel, std::string_view text) {
         log.emplace_back(text);
     };
-    hooks.unit_of = [](pid_t) {
-        return std::string();
+    hooks.unit_of = [this](pid_t pid) {
+        return unit_of ? unit_of(pid) : std::string();
     };
     daemon::BusSettings settings;
     settings.bus = without_guid(bus.address());

@@ -56,6 +56,8 @@ public:
 
     /// Every PropertiesChanged of the broker's interface, in order.
     std::vector<std::map<std::string, sdbus::Variant>> changes;
+    /// The invalidated names of each of those signals (Workers is never sent).
+    std::vector<std::vector<std::string>> invalidations;
     [[nodiscard]] std::string unique_name() const { return connection_->getUniqueName(); }
     [[nodiscard]] sdbus::IProxy& proxy() noexcept { return *proxy_; }
 
@@ -97,6 +99,8 @@ public:
     std::vector<std::string> upstream;
     int after_changes = 0;
     std::vector<std::string> log;
+    /// What the broker is told a pid's unit is (empty function: no unit).
+    std::function<std::string(pid_t)> unit_of;
     std::unique_ptr<dbus::BusService> service;
 };
 

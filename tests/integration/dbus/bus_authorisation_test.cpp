@@ -150,6 +150,61 @@ TEST(BusAuthorisation, ThePolicyFileLetsAnyUidCallButOnlyTheBrokersUserOwnTheNam
     EXPECT_EQ(h.finish(), 0);
 }
 
+// Issue 11, requirement 7: every bus user may read the pool's state and
+// counts, the worker table (names, pids, uids, statuses) only root, the
+// broker's own uid and the members of its group.
+TEST(BusAuthorisation, Uid65534ReadsStateAndCountsButIsDeniedTheWorkerTableWhichRootReads) {
+    if (geteuid() != 0) {
+        GTEST_SKIP() << "switching to uid 65534 needs root";
+    }
+    PrivateBusOptions options;
+    options.system_like = true;
+    options.includes = {NB_DBUS_POLICY_FILE};
+    BrokerHarness h(allowing(0), options);
+    ASSERT_TRUE(h.service->connected()) << (h.log.empty() ? "" : h.log.back());
+    auto worker = h.client(); // stays on the bus: web-1 stays known
+    ASSERT_EQ(worker->call(h.loop, "Ready", std::string("web-1")), "");
+
+    for (const char* property : {"State", "ReadyCount", "ExpectedCount", "KnownCount"}) {
+        auto get = h.busctl({"get-property", broker_name, broker_path, broker_interface, property},
+                            as_nobody);
+        EXPECT_EQ(get->exit_status(), 0) << property << ": " << get->err();
+    }
+    auto known_count = h.busctl(
+        {"get-property", broker_name, broker_path, broker_interface, "KnownCount"}, as_nobody);
+    EXPECT_EQ(known_count->out(), "u 1\n");
+
+    // dbus-send prints the error's name and message.
+    std::vector<std::string> argv = as_nobody;
+    argv.insert(argv.end(), {"dbus-send", "--bus=" + h.bus.address(), "--print-reply",
+                             std::string("--dest=") + broker_name, broker_path,
+                             "org.freedesktop.DBus.Properties.Get",
+                             std::string("string:") + broker_interface, "string:Workers"});
+    LoopProcess workers;
+    ASSERT_EQ(workers.spawn(h.loop.get(), argv), 0);
+    h.loop.run_until([&] { return workers.exited(); });
+    EXPECT_NE(workers.exit_status(), 0);
+    EXPECT_NE(workers.err().find("org.freedesktop.DBus.Error.AccessDenied"), std::string::npos)
+        << workers.err();
+    EXPECT_EQ(workers.out().find("web-1"), std::string::npos) << workers.out();
+
+    // GetAll still works for them (notify-broker status), with no table in it.
+    auto get_all = h.busctl({"call", broker_name, broker_path, "org.freedesktop.DBus.Properties",
+                             "GetAll", "s", broker_interface},
+                            as_nobody);
+    EXPECT_EQ(get_all->exit_status(), 0) << get_all->err();
+    EXPECT_NE(get_all->out().find("\"KnownCount\" u 1"), std::string::npos) << get_all->out();
+    EXPECT_NE(get_all->out().find("\"Workers\" a(sssuusst) 0"), std::string::npos)
+        << get_all->out();
+
+    auto as_root =
+        h.busctl({"get-property", broker_name, broker_path, broker_interface, "Workers"});
+    EXPECT_EQ(as_root->exit_status(), 0) << as_root->err();
+    EXPECT_NE(as_root->out().find("\"web-1\""), std::string::npos) << as_root->out();
+    worker.reset();
+    EXPECT_EQ(h.finish(), 0);
+}
+
 TEST(BusAuthorisation, WithoutThePolicyFileADenyByDefaultBusKeepsTheNameFromTheBroker) {
     PrivateBusOptions options;
     options.system_like = true; // the control for the test above: no <include>

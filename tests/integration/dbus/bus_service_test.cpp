@@ -178,10 +178,12 @@ TEST(BusService, PropertiesChangedCarriesTheNewValuesAndCoalescesBursts) {
         ASSERT_LE(watcher->changes.size(), 4U);
     }
     const auto& trailing = watcher->changes.back();
-    ASSERT_TRUE(trailing.count("Workers"));
-    const auto rows = trailing.at("Workers").get<std::vector<dbus::WorkerRow>>();
-    ASSERT_EQ(rows.size(), 1U);
-    EXPECT_EQ(std::get<6>(rows.front()), "step 5");
+    // The worker table is not for every bus user: the signal only says it
+    // changed, and whoever may read it asks (issue 11, finding 9).
+    EXPECT_FALSE(trailing.count("Workers"));
+    const auto& invalidated = watcher->invalidations.back();
+    EXPECT_NE(std::find(invalidated.begin(), invalidated.end(), "Workers"), invalidated.end());
+    EXPECT_NE(h.property("Workers").find("\"step 5\""), std::string::npos);
     EXPECT_FALSE(trailing.count("ReadyCount")) << "unchanged values are not resent";
 
     watcher.reset();

@@ -10,6 +10,8 @@
 #include <csignal>
 #include <fstream>
 
+#include <unistd.h>
+
 namespace nb::test {
 namespace {
 
@@ -130,6 +132,38 @@ TEST_F(DaemonOverDbus, SocketAndDbusWorkersMixedGiveOneConsistentCount) {
         return daemon.err().find("upstream (no NOTIFY_SOCKET): READY=1") != std::string::npos;
     })) << daemon.err();
     EXPECT_EQ(json_query("status", "d['ready'], d['state']"), "3 ready");
+}
+
+TEST_F(DaemonOverDbus, WorkersTellsAnOrdinaryUserTheTableIsNotForThemWhileStatusWorks) {
+    if (geteuid() != 0) {
+        GTEST_SKIP() << "switching to uid 65534 needs root";
+    }
+    BusClient dbus_worker(loop.get(), bus.address());
+    ASSERT_EQ(dbus_worker.call(loop, "Ready", std::string("dbus-1")), "");
+    const std::vector<std::string> as_nobody = {"setpriv", "--reuid=65534", "--regid=65534",
+                                                "--clear-groups"};
+    auto with = [&](const std::string& command) {
+        std::vector<std::string> argv = as_nobody;
+        for (const auto& a : cli(command)) {
+            argv.push_back(a);
+        }
+        return argv;
+    };
+
+    auto status = run(with("status"));
+    EXPECT_EQ(status->exit_status(), 0) << status->err();
+    EXPECT_NE(status->out().find("1 known"), std::string::npos) << status->out();
+
+    auto workers = run(with("workers"));
+    EXPECT_EQ(workers->exit_status(), 1);
+    EXPECT_EQ(workers->out(), "");
+    EXPECT_NE(workers->err().find("does not show its worker table to this user"), std::string::npos)
+        << workers->err();
+    EXPECT_EQ(workers->err().find("dbus-1"), std::string::npos) << workers->err();
+
+    auto as_root = run(cli("workers"));
+    EXPECT_EQ(as_root->exit_status(), 0) << as_root->err();
+    EXPECT_NE(as_root->out().find("dbus-1"), std::string::npos) << as_root->out();
 }
 
 TEST_F(DaemonOverDbus, WatchPrintsTheStateThenALinePerChange) {

@@ -36,6 +36,7 @@ void expect_same(const daemon::DaemonSettings& a, const daemon::DaemonSettings& 
     EXPECT_EQ(x.status_format, y.status_format);
     EXPECT_EQ(x.watchdog_trigger, y.watchdog_trigger);
     EXPECT_EQ(x.extend_timeout, y.extend_timeout);
+    EXPECT_EQ(x.max_extend_timeout, y.max_extend_timeout);
     ASSERT_EQ(x.groups.size(), y.groups.size());
     for (std::size_t i = 0; i < x.groups.size(); ++i) {
         EXPECT_EQ(x.groups[i].name, y.groups[i].name);
@@ -78,6 +79,7 @@ TEST(ConfigWriter, EverySettingSurvivesARoundTrip) {
     settings.broker.status_format = "{ready}/{expected} ✓ {details}";
     settings.broker.watchdog_trigger = true;
     settings.broker.extend_timeout = 90s + 5us;
+    settings.broker.max_extend_timeout = 2min;
     core::GroupConfig web;
     web.name = "web";
     web.expected = 4;

@@ -199,10 +199,12 @@ TEST(AWorkerThatSaysStopping, LeavesGracefully) {
     EXPECT_EQ(h.last_status(), "1/2 workers ready; web-2 stopped");
 }
 
-TEST(ANameClaimedByANewProcess, TakesTheWorkerOverAndStartsItAfresh) {
+TEST(ANameClaimedByTheNextProcessOfItsUnit, TakesTheWorkerOverAndStartsItAfresh) {
+    // Only the holder's own unit may take its name while it lives (issue 11,
+    // finding 3): a restart whose old process's exit is not seen yet.
     Harness h(pool_of(1));
-    h.worker(1, "READY=1");
-    h.send(999, "X_WORKER=web-1\nSTATUS=booting");
+    h.send_as(socket_sender(101, 1000, 1000, "web@1.service"), "X_WORKER=web-1\nREADY=1");
+    h.send_as(socket_sender(999, 1000, 1000, "web@1.service"), "X_WORKER=web-1\nSTATUS=booting");
     EXPECT_EQ(h.broker.state(), BrokerState::degraded);
     const auto rows = h.broker.workers(h.now);
     ASSERT_EQ(rows.size(), 1U);

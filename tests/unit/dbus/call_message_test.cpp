@@ -70,8 +70,8 @@ TEST(ErrorFor, AcceptedIsNoError) {
 }
 
 TEST(ErrorFor, PolicyRefusalsAreAccessDeniedAndNameTheCaller) {
-    for (auto verdict :
-         {core::Verdict::unauthorised, core::Verdict::name_denied, core::Verdict::forbidden_key}) {
+    for (auto verdict : {core::Verdict::unauthorised, core::Verdict::name_denied,
+                         core::Verdict::forbidden_key, core::Verdict::name_held}) {
         const auto error = error_for(verdict, "uid 65534, pid 7 (:1.9)");
         ASSERT_TRUE(error.has_value());
         EXPECT_EQ(error->getName(), "org.freedesktop.DBus.Error.AccessDenied");

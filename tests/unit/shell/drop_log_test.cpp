@@ -60,6 +60,8 @@ TEST(DropReason, EveryCoreVerdictButAcceptedMapsToItsOwnReason) {
     EXPECT_EQ(drop_reason_for(core::Verdict::rate_limited), DropReason::rate_limited);
     EXPECT_EQ(drop_reason_for(core::Verdict::too_many_workers), DropReason::too_many_workers);
     EXPECT_EQ(drop_reason_for(core::Verdict::stopping), DropReason::stopping);
+    EXPECT_EQ(drop_reason_for(core::Verdict::name_held), DropReason::name_held);
+    EXPECT_EQ(to_string(DropReason::name_held), "name-held");
 }
 
 } // namespace
