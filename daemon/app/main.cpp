@@ -8,6 +8,7 @@
 #include "config/config_writer.hpp"
 #include "dbus/bus_service.hpp"
 #include "shell/daemon.hpp"
+#include "shell/datagram_batch.hpp"
 #include "shell/socket_activation.hpp"
 #include "shell/state_restore.hpp"
 #include "shell/state_store.hpp"
@@ -97,7 +98,8 @@ std::chrono::microseconds spawned_worker_watchdog(const nb::core::BrokerConfig& 
 /// Process-wide setup that must precede everything else.
 void prepare_process(const nb::daemon::DaemonSettings& settings) {
     nb::daemon::set_log_level(settings.log_level);
-    nb::daemon::make_room_for_workers(settings.broker.max_workers);
+    nb::daemon::make_room_for_workers(settings.broker.max_workers,
+                                      nb::daemon::DatagramBatch::max_fds_per_batch);
     // A vanished upstream or a closed pipe must not kill the broker.
     std::signal(SIGPIPE, SIG_IGN);
 }

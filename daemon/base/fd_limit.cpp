@@ -7,15 +7,11 @@
 #include <sys/resource.h>
 
 namespace nb::daemon {
-namespace {
 
-// The socket, the loop's own fds, the timer, signals, D-Bus, the fd store's
-// memfd and a recvmmsg batch's worth of passed fds, with margin.
-constexpr rlim_t fds_besides_workers = 128;
+// fds_besides_workers: the socket, the loop's own fds, the timer, signals,
+// D-Bus, the fd store's memfd, /proc reads and cgroup files, with margin.
 
-} // namespace
-
-void make_room_for_workers(std::size_t max_workers) noexcept {
+void make_room_for_workers(std::size_t max_workers, std::size_t fds_per_receive) noexcept {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
         return;
@@ -27,13 +23,16 @@ void make_room_for_workers(std::size_t max_workers) noexcept {
             limit = raised;
         }
     }
-    const rlim_t needed = static_cast<rlim_t>(max_workers) + fds_besides_workers;
+    const rlim_t needed = static_cast<rlim_t>(max_workers) + static_cast<rlim_t>(fds_per_receive) +
+                          fds_besides_workers;
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
         try {
-            log(LogLevel::warning, "the fd limit (" + std::to_string(limit.rlim_cur) +
-                                       ") leaves room for fewer than " +
-                                       "max_workers=" + std::to_string(max_workers) +
-                                       " watched workers; raise LimitNOFILE= or lower max_workers");
+            log(LogLevel::warning,
+                "the fd limit (" + std::to_string(limit.rlim_cur) +
+                    ") leaves room for fewer than " + "max_workers=" + std::to_string(max_workers) +
+                    " watched workers and one receive's " + std::to_string(fds_per_receive) +
+                    " fds (" + std::to_string(needed) +
+                    " needed); raise LimitNOFILE= or lower max_workers");
         } catch (...) {
             // Out of memory for a warning: the broker still runs.
         }

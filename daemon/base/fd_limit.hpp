@@ -11,8 +11,14 @@
 namespace nb::daemon {
 
 /// Raises RLIMIT_NOFILE's soft limit to its hard limit (a refusal, e.g. by a
-/// SystemCallFilter, is tolerated) and logs a warning when max_workers plus
-/// the broker's own fds would not fit. Never throws.
-void make_room_for_workers(std::size_t max_workers) noexcept;
+/// SystemCallFilter, is tolerated) and logs a warning when max_workers, the fds
+/// one receive can install at once (fds_per_receive: the shell's
+/// DatagramBatch::max_fds_per_batch) and the broker's own fds would not fit.
+/// Never throws.
+void make_room_for_workers(std::size_t max_workers, std::size_t fds_per_receive) noexcept;
+
+/// The fds besides workers and received ones: what make_room_for_workers() needs
+/// in all is max_workers + fds_per_receive + this.
+inline constexpr std::size_t fds_besides_workers = 128;
 
 } // namespace nb::daemon

@@ -200,6 +200,18 @@ Verdict Broker::on_message(const Sender& sender, const proto::Message& message, 
     return verdict;
 }
 
+bool Broker::tracks(const Sender& sender) const noexcept {
+    return impl_->registry.find_sender(sender) != nullptr;
+}
+
+bool Broker::tracks_name(const std::string& name) const {
+    return impl_->registry.find_name(name) != nullptr;
+}
+
+bool Broker::would_rate_limit(const Sender& sender, TimePoint now) const {
+    return !impl_->limiter.would_allow(RateLimiter::key_of(sender), now);
+}
+
 void Broker::on_process_exited(pid_t pid, TimePoint now) {
     impl_->expire(now);
     if (Worker* worker = impl_->registry.find_pid(pid); worker != nullptr) {

@@ -123,6 +123,16 @@ public:
     [[nodiscard]] std::uint64_t generation() const noexcept;
     [[nodiscard]] const BrokerConfig& config() const noexcept;
 
+    // --- queries for the shell (cheap, no side effect) ----------------------
+    /// True while a worker is recorded for this sender (by pid, or bus name):
+    /// only such a sender's process is worth watching.
+    [[nodiscard]] bool tracks(const Sender& sender) const noexcept;
+    /// True while a worker of this name is recorded.
+    [[nodiscard]] bool tracks_name(const std::string& name) const;
+    /// True when on_message() at `now` would refuse the sender as rate_limited,
+    /// without taking a token: the shell spends nothing (no /proc read) on it.
+    [[nodiscard]] bool would_rate_limit(const Sender& sender, TimePoint now) const;
+
     // --- restarts (broker_restore.cpp) -------------------------------------
     /// The live workers, for a successor after a crash (sequence left 0: the
     /// shell numbers its snapshots). Throws std::bad_alloc.

@@ -58,6 +58,19 @@ bool RateLimiter::allow(const std::string& key, TimePoint now) {
     return take(bucket, now);
 }
 
+bool RateLimiter::would_allow(const std::string& key, TimePoint now) const {
+    Bucket probe;
+    if (auto found = buckets_.find(key); found != buckets_.end()) {
+        probe = found->second;
+    } else if (buckets_.size() < max_senders_ || !overflow_used_ || last_sweep_ == TimePoint{} ||
+               now - last_sweep_ >= std::chrono::seconds(1)) {
+        return true; // a fresh bucket (allow() may sweep idle ones to make room) is full
+    } else {
+        probe = overflow_;
+    }
+    return take(probe, now);
+}
+
 void RateLimiter::forget(const std::string& key) noexcept {
     buckets_.erase(key);
 }

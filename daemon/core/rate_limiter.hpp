@@ -21,6 +21,8 @@ public:
 
     /// Takes a token from the sender's bucket; false when it is empty.
     [[nodiscard]] bool allow(const std::string& key, TimePoint now);
+    /// Whether allow() would take a token now, without taking it.
+    [[nodiscard]] bool would_allow(const std::string& key, TimePoint now) const;
     /// Drops the sender's bucket (its process exited; its pid may be reused).
     void forget(const std::string& key) noexcept;
     void reconfigure(RateLimit limit, std::size_t max_senders) noexcept;

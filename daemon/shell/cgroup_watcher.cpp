@@ -93,10 +93,12 @@ std::string find_cgroup2_root() {
     return {};
 }
 
-CgroupWatcher::CgroupWatcher(uv_loop_t* loop, std::string cgroup_root, EmptyHandler on_empty)
+CgroupWatcher::CgroupWatcher(uv_loop_t* loop, std::string cgroup_root, EmptyHandler on_empty,
+                             std::size_t max_units)
     : loop_(loop)
     , root_(std::move(cgroup_root))
-    , on_empty_(std::move(on_empty)) {}
+    , on_empty_(std::move(on_empty))
+    , max_units_(max_units) {}
 
 CgroupWatcher::~CgroupWatcher() {
     close();
@@ -106,7 +108,7 @@ bool CgroupWatcher::watch(const std::string& unit, const std::string& cgroup_pat
     if (watches(unit)) {
         return true;
     }
-    if (cgroup_path.empty() || cgroup_path.front() != '/' ||
+    if (full() || cgroup_path.empty() || cgroup_path.front() != '/' ||
         cgroup_path.find("/..") != std::string::npos) {
         return false;
     }
@@ -154,6 +156,16 @@ void CgroupWatcher::on_poll(uv_poll_t* handle, int /*status*/, int /*events*/) n
 
 void CgroupWatcher::forget(const std::string& unit) noexcept {
     units_.erase(unit);
+}
+
+void CgroupWatcher::forget_if(const std::function<bool(const std::string&)>& drop) noexcept {
+    std::erase_if(units_, [&drop](const auto& entry) {
+        try {
+            return drop(entry.first);
+        } catch (...) {
+            return false;
+        }
+    });
 }
 
 void CgroupWatcher::close() noexcept {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,7 +30,9 @@ public:
     using EmptyHandler = std::function<void(const std::string& unit)>;
 
     /// cgroup_root: where the unified hierarchy is mounted ("/sys/fs/cgroup").
-    CgroupWatcher(uv_loop_t* loop, std::string cgroup_root, EmptyHandler on_empty);
+    /// max_units: the most units followed at once (one fd each): max_workers.
+    CgroupWatcher(uv_loop_t* loop, std::string cgroup_root, EmptyHandler on_empty,
+                  std::size_t max_units = std::numeric_limits<std::size_t>::max());
     ~CgroupWatcher();
     CgroupWatcher(const CgroupWatcher&) = delete;
     CgroupWatcher& operator=(const CgroupWatcher&) = delete;
@@ -37,7 +40,8 @@ public:
     /// Follows unit through its cgroup (a path of the unified hierarchy,
     /// "/system.slice/x.service"). Returns false when the cgroup cannot be
     /// opened or polled, or is already empty: the caller falls back to the
-    /// sender's pid. True if the unit is followed already. Throws std::bad_alloc.
+    /// sender's pid. False too when max_units are followed already (full()).
+    /// True if the unit is followed already. Throws std::bad_alloc.
     bool watch(const std::string& unit, const std::string& cgroup_path);
 
     [[nodiscard]] bool watches(const std::string& unit) const noexcept {
@@ -45,9 +49,12 @@ public:
     }
     /// Stops following unit without calling the handler.
     void forget(const std::string& unit) noexcept;
+    /// Stops following, without calling the handler, every unit `drop` is true for.
+    void forget_if(const std::function<bool(const std::string& unit)>& drop) noexcept;
     /// Stops following everything (shutdown).
     void close() noexcept;
     [[nodiscard]] std::size_t size() const noexcept { return units_.size(); }
+    [[nodiscard]] bool full() const noexcept { return units_.size() >= max_units_; }
 
 private:
     struct Unit;
@@ -56,6 +63,7 @@ private:
     uv_loop_t* loop_;
     std::string root_;
     EmptyHandler on_empty_;
+    std::size_t max_units_;
     std::unordered_map<std::string, std::unique_ptr<Unit>> units_;
 };
 

@@ -28,8 +28,10 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
     , upstream_(std::move(upstream))
     , broker_(std::make_unique<core::Broker>(settings.broker, context, now()))
     , processes_(loop, [this](pid_t pid) { on_process_exited(pid); })
-    , unit_workers_(loop, read_unit_of(::getpid()), find_cgroup2_root(),
-                    [this](const std::string& unit) { on_unit_gone(unit); }) {
+    , unit_workers_(
+          loop, read_unit_of(::getpid()), find_cgroup2_root(),
+          [this](const std::string& unit) { on_unit_gone(unit); }, settings.broker.max_workers,
+          [this](const std::string& unit) { return broker_->tracks_name(unit); }) {
     DatagramDispatcher::Hooks dispatch_hooks;
     dispatch_hooks.flush = [this] {
         after_event();

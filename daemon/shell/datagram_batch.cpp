@@ -19,6 +19,7 @@ namespace {
 constexpr std::size_t data_size = proto::max_datagram_size;
 // Room for everything a sender can attach at once; anything more means MSG_CTRUNC.
 constexpr std::size_t control_size = CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int)) +
+                                     CMSG_SPACE(sizeof(timespec)) +
                                      CMSG_SPACE(sizeof(int) * DatagramBatch::max_fds);
 
 } // namespace
@@ -46,6 +47,8 @@ int DatagramBatch::receive(int socket_fd) noexcept {
         auto& slot = slots_[i];
         slot.fds.clear();
         slot.pidfd.reset();
+        slot.pidfd_error = 0;
+        slot.queued_at.reset();
         slot.credentials.reset();
     }
     received_ = 0;
@@ -108,7 +111,15 @@ void DatagramBatch::take_control_data(std::size_t index) noexcept {
         } else if (cmsg->cmsg_type == SCM_PIDFD && payload >= sizeof(int)) {
             int fd = -1;
             std::memcpy(&fd, bytes, sizeof(fd));
-            slot.pidfd.reset(fd);
+            if (fd >= 0) {
+                slot.pidfd.reset(fd);
+            } else {
+                slot.pidfd_error = -fd; // the kernel could not make one
+            }
+        } else if (cmsg->cmsg_type == SCM_TIMESTAMPNS && payload >= sizeof(timespec)) {
+            timespec queued{};
+            std::memcpy(&queued, bytes, sizeof(queued));
+            slot.queued_at = queued;
         }
     }
 }

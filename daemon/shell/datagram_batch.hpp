@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <sys/socket.h>
+#include <time.h>
 
 namespace nb::daemon {
 
@@ -25,7 +26,12 @@ struct ReceivedDatagram {
     bool oversize = false;          ///< >= proto::max_datagram_size bytes (data is then cut)
     bool control_truncated = false; ///< MSG_CTRUNC
     std::optional<ucred> credentials;
-    UniqueFd pidfd;            ///< SCM_PIDFD, if the kernel sent one
+    UniqueFd pidfd; ///< SCM_PIDFD, if the kernel sent one
+    /// The errno the kernel sent in SCM_PIDFD instead of a pidfd (ESRCH: the
+    /// sender was reaped, Linux 6.5-6.15; EMFILE: we are out of fds); 0 if none.
+    int pidfd_error = 0;
+    /// SCM_TIMESTAMPNS (CLOCK_REALTIME): when the datagram was queued.
+    std::optional<timespec> queued_at;
     std::vector<UniqueFd> fds; ///< SCM_RIGHTS, in order
 
     /// Closes the received fds (not the pidfd).
@@ -37,6 +43,9 @@ public:
     static constexpr std::size_t capacity = 32;
     /// The kernel's SCM_MAX_FD: the most fds one datagram can carry.
     static constexpr std::size_t max_fds = 253;
+    /// The most fds one receive() can install: every datagram's SCM_RIGHTS and
+    /// its SCM_PIDFD. The fd limit must leave room for them (base/fd_limit).
+    static constexpr std::size_t max_fds_per_batch = capacity * (max_fds + 1);
 
     /// Allocates every buffer. Throws std::bad_alloc.
     DatagramBatch();

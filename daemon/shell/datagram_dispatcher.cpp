@@ -1,12 +1,14 @@
 #include "shell/datagram_dispatcher.hpp"
 
 #include "base/logger.hpp"
+#include "shell/sender_pin.hpp"
 #include "shell/unit_name.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <string>
 
+#include <time.h>
 #include <unistd.h>
 
 namespace nb::daemon {
@@ -24,6 +26,8 @@ DatagramDispatcher::DatagramDispatcher(core::Broker& broker, ProcessWatcher& pro
 void DatagramDispatcher::dispatch(std::span<ReceivedDatagram> datagrams) noexcept {
     const auto now = std::chrono::steady_clock::now();
     alive_in_batch_.clear();
+    batch_clocks_ = timespec{}; // read on the first pin of this batch
+    batch_boottime_ = timespec{};
     for (auto& datagram : datagrams) {
         ++received_;
         try {
@@ -184,6 +188,16 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
     if (known) {
         sender.unit = *processes_.unit_of(pid);
     } else {
+        // Nothing is spent on a sender the rate limit refuses anyway: no /proc
+        // read, no pidfd_open().
+        if (broker_.would_rate_limit(sender, now)) {
+            drops_.drop(drop_reason_for(core::Verdict::rate_limited),
+                        to_string(core::Verdict::rate_limited), pid, credentials.uid, now);
+            return;
+        }
+        if (!datagram.pidfd && !pin(datagram, now)) {
+            return;
+        }
         sender.unit = unit_of_unwatched(pid, datagram.pidfd.get());
     }
 
@@ -196,13 +210,60 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
         return;
     }
     ++accepted_;
-    if (known || (hooks_.follow_unit && hooks_.follow_unit(sender, message))) {
+    // Only a sender the core keeps a worker for is worth an fd: a STOPPING=1
+    // (or a lone barrier) from a stranger leaves nothing to watch.
+    if (known || !broker_.tracks(sender) ||
+        (hooks_.follow_unit && hooks_.follow_unit(sender, message))) {
         return;
     }
-    if (!processes_.watch(pid, std::move(datagram.pidfd), std::move(sender.unit))) {
+    switch (processes_.watch(pid, std::move(datagram.pidfd), std::move(sender.unit))) {
+    case ProcessWatcher::Watch::watched:
+        break;
+    case ProcessWatcher::Watch::gone:
         // Gone already (a one-shot sender): the worker left as soon as it spoke.
         broker_.on_process_exited(pid, now);
+        break;
+    case ProcessWatcher::Watch::no_room:
+        // Out of fds: alive as far as we know. Kept, and watched on its next datagram.
+        ++unwatched_;
+        no_room_log_.log(LogLevel::warning,
+                         "cannot watch pid " + std::to_string(pid) +
+                             " (out of file descriptors): kept, watched on its next message",
+                         now);
+        break;
     }
+}
+
+bool DatagramDispatcher::pin(ReceivedDatagram& datagram, core::TimePoint now) {
+    const ucred& credentials = *datagram.credentials;
+    if (batch_clocks_.tv_sec == 0 && batch_clocks_.tv_nsec == 0) {
+        ::clock_gettime(CLOCK_REALTIME, &batch_clocks_);
+        ::clock_gettime(CLOCK_BOOTTIME, &batch_boottime_);
+    }
+    auto pinned = pin_sender(credentials,
+                             queued_boottime(datagram.queued_at, batch_clocks_, batch_boottime_));
+    switch (pinned.outcome) {
+    case SenderPin::Outcome::pinned:
+        datagram.pidfd = std::move(pinned.pidfd);
+        return true;
+    case SenderPin::Outcome::no_room:
+        // Nothing can be read or pinned: the kernel's credentials alone, no unit.
+        no_room_log_.log(LogLevel::warning,
+                         "cannot pin pid " + std::to_string(credentials.pid) +
+                             " (out of file descriptors): attributed by its credentials alone",
+                         now);
+        return true;
+    case SenderPin::Outcome::gone:
+    case SenderPin::Outcome::stranger:
+        break;
+    }
+    ++unverified_;
+    drops_.drop(DropReason::no_credentials,
+                pinned.outcome == SenderPin::Outcome::gone
+                    ? "sender exited before it could be pinned (no SCM_PIDFD)"
+                    : "pid is another process than the sender now (no SCM_PIDFD)",
+                credentials.pid, credentials.uid, now);
+    return false;
 }
 
 } // namespace nb::daemon

@@ -6,6 +6,7 @@
 // batch has been applied and the resulting upstream messages have been sent.
 // Thread-safety: the loop thread only.
 
+#include "base/rate_limited_log.hpp"
 #include "core/broker.hpp"
 #include "shell/datagram_batch.hpp"
 #include "shell/drop_log.hpp"
@@ -16,6 +17,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include <time.h>
 
 namespace nb::daemon {
 
@@ -42,6 +45,11 @@ public:
     [[nodiscard]] std::uint64_t received() const noexcept { return received_; }
     [[nodiscard]] std::uint64_t accepted() const noexcept { return accepted_; }
     [[nodiscard]] std::uint64_t barriers() const noexcept { return barriers_; }
+    /// Datagrams without SCM_PIDFD whose sender could not be proven to be the
+    /// process holding its pid now (dropped as no_credentials).
+    [[nodiscard]] std::uint64_t unverified() const noexcept { return unverified_; }
+    /// Accepted senders that could not be watched for lack of fds.
+    [[nodiscard]] std::uint64_t unwatched() const noexcept { return unwatched_; }
 
 private:
     void dispatch_one(ReceivedDatagram& datagram, core::TimePoint now);
@@ -62,6 +70,9 @@ private:
     std::string unit_of_unwatched(pid_t pid, int pidfd);
     /// Whether datagrams of pid in this batch are from its watched process.
     bool watched_process_alive(pid_t pid);
+    /// For a datagram without SCM_PIDFD: pins the sender (datagram.pidfd) and
+    /// proves it is the process that sent (shell/sender_pin.hpp). False: dropped.
+    bool pin(ReceivedDatagram& datagram, core::TimePoint now);
     /// Closes the pidfds set aside during this batch.
     void close_spent_pidfds() noexcept;
 
@@ -82,6 +93,12 @@ private:
     std::uint64_t received_ = 0;
     std::uint64_t accepted_ = 0;
     std::uint64_t barriers_ = 0;
+    std::uint64_t unverified_ = 0;
+    std::uint64_t unwatched_ = 0;
+    RateLimitedLog no_room_log_{5, std::chrono::seconds(10)};
+    /// CLOCK_REALTIME and CLOCK_BOOTTIME, read once per batch when first needed.
+    timespec batch_clocks_{};
+    timespec batch_boottime_{};
 };
 
 } // namespace nb::daemon

@@ -2,6 +2,8 @@
 
 #include "base/logger.hpp"
 
+#include <cerrno>
+
 namespace nb::daemon {
 
 struct ProcessWatcher::Process {
@@ -47,13 +49,16 @@ int ProcessWatcher::pidfd_of(pid_t pid) const noexcept {
     return found == processes_.end() ? -1 : found->second->watch.pidfd();
 }
 
-bool ProcessWatcher::watch(pid_t pid, UniqueFd pidfd, std::string unit) {
+ProcessWatcher::Watch ProcessWatcher::watch(pid_t pid, UniqueFd pidfd, std::string unit) {
     if (!pidfd) {
         pidfd = open_pidfd(pid);
         if (!pidfd) {
-            return false;
+            // ESRCH: gone. Anything else (EMFILE, ENFILE, ENOMEM) says nothing
+            // about the process: it must not be declared gone for our shortage.
+            return errno == ESRCH ? Watch::gone : Watch::no_room;
         }
     }
+
     auto process = std::make_unique<Process>();
     process->owner = this;
     process->pid = pid;
@@ -61,7 +66,7 @@ bool ProcessWatcher::watch(pid_t pid, UniqueFd pidfd, std::string unit) {
     process->inode = inode_of(pidfd.get());
     if (process->watch.start(loop_, std::move(pidfd), &ProcessWatcher::on_exit_of, process.get()) !=
         0) {
-        return false;
+        return Watch::no_room; // epoll refused (ENOMEM, ENOSPC: max_user_watches)
     }
     if (log_enabled(LogLevel::debug)) {
         log(LogLevel::debug, "watching pid " + std::to_string(pid) + " (pidfd " +
@@ -69,7 +74,7 @@ bool ProcessWatcher::watch(pid_t pid, UniqueFd pidfd, std::string unit) {
                                  process->unit + "')");
     }
     processes_[pid] = std::move(process);
-    return true;
+    return Watch::watched;
 }
 
 void ProcessWatcher::on_exit_of(void* context) noexcept {

@@ -44,11 +44,15 @@ public:
     /// The pidfd watching pid (still owned here), or -1. For the fd store.
     [[nodiscard]] int pidfd_of(pid_t pid) const noexcept;
 
+    enum class Watch {
+        watched, ///< followed from now on
+        gone,    ///< the process has exited: the caller reports the exit itself
+        no_room, ///< out of fds (EMFILE, ENFILE) or libuv refused: not watched,
+                 ///< but alive as far as we know; try again on its next datagram
+    };
     /// Starts watching pid through pidfd (the caller's SCM_PIDFD, or one from
-    /// pidfd_open() when pidfd is invalid). Returns false when the process is
-    /// already gone or libuv refuses: the caller then reports the exit itself.
-    /// Throws std::bad_alloc.
-    bool watch(pid_t pid, UniqueFd pidfd, std::string unit);
+    /// pidfd_open() when pidfd is invalid). Throws std::bad_alloc.
+    Watch watch(pid_t pid, UniqueFd pidfd, std::string unit);
 
     /// Stops watching pid without calling the exit handler.
     void forget(pid_t pid) noexcept;

@@ -158,7 +158,8 @@ RestoredState restore_state(std::vector<NamedFd> stored, core::Broker& broker,
         if (pidfd == watched.end()) {
             continue;
         }
-        if (processes.watch(row.pid, std::move(pidfd->second), read_unit_of(row.pid))) {
+        if (processes.watch(row.pid, std::move(pidfd->second), read_unit_of(row.pid)) ==
+            ProcessWatcher::Watch::watched) {
             ++restored.workers;
         } else {
             broker.on_process_exited(row.pid, now);

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <string>
 
 namespace nb::daemon {
@@ -27,10 +28,16 @@ public:
     /// is no longer followed then.
     using GoneHandler = std::function<void(const std::string& unit)>;
 
+    /// Whether the core still has a worker of that name (Broker::tracks_name).
+    using NamedPredicate = std::function<bool(const std::string& unit)>;
+
     /// own_unit: the broker's own unit (never followed); empty when it has none.
     /// cgroup_root: find_cgroup2_root(); empty: nothing is followed.
-    UnitWorkers(uv_loop_t* loop, std::string own_unit, std::string cgroup_root,
-                GoneHandler on_gone);
+    /// max_units: max_workers (a cgroup.events fd each); when that many are
+    /// followed, units no worker is named after any more are let go first.
+    UnitWorkers(uv_loop_t* loop, std::string own_unit, std::string cgroup_root, GoneHandler on_gone,
+                std::size_t max_units = std::numeric_limits<std::size_t>::max(),
+                NamedPredicate still_named = {});
 
     /// For an accepted sender whose pid is not watched: true when its liveness
     /// follows its unit's cgroup from now on (the caller must not watch the pid),
@@ -45,10 +52,13 @@ public:
 
 private:
     void on_empty(const std::string& unit) noexcept;
+    /// Stops following the units no worker is named after any more.
+    void let_go_of_unnamed() noexcept;
 
     std::string own_unit_;
     bool enabled_;
     GoneHandler on_gone_;
+    NamedPredicate still_named_;
     CgroupWatcher cgroups_;
 };
 

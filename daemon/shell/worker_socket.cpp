@@ -1,8 +1,10 @@
 #include "shell/worker_socket.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -18,6 +20,19 @@
 
 namespace nb::daemon {
 namespace {
+
+/// TEST ONLY: NB_TEST_NO_PASSPIDFD=1 in the environment makes the broker run
+/// as on a kernel without SCM_PIDFD (< 6.5), so the integration tests prove the
+/// sender_pin fallback on any kernel. Read once. Not a configuration setting:
+/// it only removes a protection the kernel offers, and nothing documents it
+/// for users (ARCHITECTURE.md mentions it for tests).
+bool test_without_passpidfd() noexcept {
+    static const bool off = [] {
+        const char* value = std::getenv("NB_TEST_NO_PASSPIDFD");
+        return value != nullptr && std::string_view(value) == "1";
+    }();
+    return off;
+}
 
 proto::Error system_error(const std::string& what, int error) {
     return proto::Error{what + ": " + std::strerror(error)};
@@ -171,8 +186,18 @@ proto::Status WorkerSocket::configure(const SocketSettings& settings) {
     if (::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
         return system_error("setsockopt(SO_PASSCRED)", errno);
     }
-    // Older kernels say ENOPROTOOPT: we then pin senders with pidfd_open().
-    passes_pidfd_ = ::setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &on, sizeof(on)) == 0;
+    // Older kernels say ENOPROTOOPT: we then pin senders with pidfd_open()
+    // (shell/sender_pin.cpp). Tests turn it off to prove that path here too.
+    if (test_without_passpidfd()) {
+        const int off = 0;
+        ::setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &off, sizeof(off)); // an inherited socket
+        passes_pidfd_ = false;
+    } else {
+        passes_pidfd_ = ::setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &on, sizeof(on)) == 0;
+    }
+    // When each datagram was queued (CLOCK_REALTIME): a sender pinned without
+    // SCM_PIDFD must have started before it (shell/sender_pin.hpp).
+    ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 
     const int wanted = settings.receive_buffer;
     if (wanted > 0) {

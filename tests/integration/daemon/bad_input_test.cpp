@@ -95,16 +95,36 @@ TEST_F(BadInput, ASenderThePolicyDoesNotAllowIsRejected) {
                      "[[allow]]\nuid = 0\n";
     auto& broker = start_broker(options);
 
-    auto intruder = ChildProcess::fork([&broker] {
-        // nobody: a uid no allow rule names.
-        if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) {
-            return 2;
-        }
-        client::Notifier notifier(broker.socket_path());
-        return notifier.notify("X_WORKER=intruder\nREADY=1").sent() ? 0 : 1;
-    });
-    ASSERT_EQ(intruder.wait_exit_code(5s), 0);
+    // The intruder stays until its datagram was read: without SCM_PIDFD a
+    // sender already reaped cannot be attributed at all (no-credentials), and
+    // this test is about the policy.
+    int sent[2];
+    ASSERT_EQ(::pipe(sent), 0);
+    SpawnOptions with_stdin;
+    with_stdin.stdin_pipe = true;
+    auto intruder = ChildProcess::fork(
+        [&broker, &sent] {
+            ::close(sent[0]);
+            // nobody: a uid no allow rule names.
+            if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) {
+                return 2;
+            }
+            client::Notifier notifier(broker.socket_path());
+            if (!notifier.notify("X_WORKER=intruder\nREADY=1").sent()) {
+                return 1;
+            }
+            ::close(sent[1]);
+            char byte = 0;
+            return ::read(STDIN_FILENO, &byte, 1) >= 0 ? 0 : 1;
+        },
+        with_stdin);
+    ::close(sent[1]);
+    char byte = 0;
+    ASSERT_EQ(::read(sent[0], &byte, 1), 0); // EOF: sent
+    ::close(sent[0]);
     ASSERT_TRUE(barrier(broker.socket_path()));
+    intruder.close_stdin();
+    ASSERT_EQ(intruder.wait_exit_code(5s), 0);
     drain_upstream();
     EXPECT_EQ(upstream_.count_line("READY=1"), 0U) << "uid 65534 made the pool ready";
 

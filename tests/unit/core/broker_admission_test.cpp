@@ -194,3 +194,39 @@ TEST(AUnitName, WithOddBytesIsSanitisedInTheStatus) {
 
 } // namespace
 } // namespace nb::core::testing
+
+namespace nb::core::testing {
+namespace {
+
+TEST(RateLimiting, SaysWithoutTakingATokenWhetherASenderWouldBeRefused) {
+    BrokerConfig config = pool_of(2);
+    config.rate_limit = RateLimit{.burst = 2, .per_second = 1};
+    Harness h(config);
+    const Sender sender = socket_sender(101);
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_FALSE(h.broker.would_rate_limit(sender, h.now)); // asking takes nothing
+    }
+    EXPECT_EQ(h.send(101, "STATUS=a"), Verdict::accepted);
+    EXPECT_EQ(h.send(101, "STATUS=b"), Verdict::accepted);
+    EXPECT_TRUE(h.broker.would_rate_limit(sender, h.now));
+    EXPECT_EQ(h.send(101, "STATUS=c"), Verdict::rate_limited);
+    EXPECT_FALSE(h.broker.would_rate_limit(socket_sender(102), h.now));
+    h.advance(1s);
+    EXPECT_FALSE(h.broker.would_rate_limit(sender, h.now));
+    EXPECT_EQ(h.send(101, "STATUS=d"), Verdict::accepted);
+}
+
+TEST(TheWorkerTable, TellsTheShellWhichSendersAndNamesItTracks) {
+    Harness h(pool_of(1));
+    EXPECT_EQ(h.send(101, "STOPPING=1"), Verdict::accepted); // goodbye before hello
+    EXPECT_FALSE(h.broker.tracks(socket_sender(101)));
+    EXPECT_EQ(h.send(102, "X_WORKER=web-1\nREADY=1"), Verdict::accepted);
+    EXPECT_TRUE(h.broker.tracks(socket_sender(102)));
+    EXPECT_TRUE(h.broker.tracks_name("web-1"));
+    EXPECT_FALSE(h.broker.tracks_name("web-2"));
+    h.exit(102);
+    EXPECT_FALSE(h.broker.tracks(socket_sender(102)));
+}
+
+} // namespace
+} // namespace nb::core::testing

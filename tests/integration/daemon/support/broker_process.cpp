@@ -14,11 +14,18 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
                           const BrokerOptions& options, const std::string& socket_path,
                           const std::string& log_path) {
     std::vector<std::string> argv;
+    if (const auto limit = options.open_files_limit) {
+        const std::string value = std::to_string(*limit);
+        argv = {"/usr/bin/prlimit", "--nofile=" + value + ":" + value, "--"};
+    }
     if (options.own_pid_namespace || options.network_namespace_queue_limit) {
-        argv = {"/usr/bin/unshare"};
+        argv.push_back("/usr/bin/unshare");
     }
     if (options.own_pid_namespace) {
         argv.insert(argv.end(), {"--pid", "--fork", "--kill-child"});
+        if (options.own_proc) {
+            argv.push_back("--mount-proc");
+        }
     }
     if (const auto limit = options.network_namespace_queue_limit) {
         // sh execs the broker: it keeps the pid LISTEN_PID names.

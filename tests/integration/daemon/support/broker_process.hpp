@@ -40,10 +40,16 @@ struct BrokerOptions {
     /// Run the broker as pid 1 of a new pid namespace (unshare --pid --fork), so
     /// that this test's processes are invisible to it.
     bool own_pid_namespace = false;
+    /// With own_pid_namespace: and a /proc of that namespace (unshare
+    /// --mount-proc), so the broker reads /proc/PID of the pids it is sent.
+    bool own_proc = false;
     /// Run the broker in a network namespace of its own (unshare --net) with
     /// net.unix.max_dgram_qlen set to this there, so a test controls the
     /// queue limit its socket gets without touching the host's value.
     std::optional<int> network_namespace_queue_limit;
+    /// Start the broker with RLIMIT_NOFILE's soft and hard limits at this
+    /// (prlimit), so a test can run it out of fds.
+    std::optional<int> open_files_limit;
 };
 
 class BrokerProcess {

@@ -1,0 +1,53 @@
+#include "unit_cgroup.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace nb::test {
+
+std::filesystem::path cgroup2_mount() {
+    std::ifstream mounts("/proc/self/mounts");
+    std::string line;
+    while (std::getline(mounts, line)) {
+        std::istringstream fields(line);
+        std::string device;
+        std::string target;
+        std::string type;
+        fields >> device >> target >> type;
+        if (type == "cgroup2") {
+            return target;
+        }
+    }
+    return {};
+}
+
+TestCgroup::TestCgroup(const std::string& path) {
+    const auto root = cgroup2_mount();
+    if (root.empty() || ::geteuid() != 0) {
+        return;
+    }
+    slice_ = root / ("nb-test-" + std::to_string(::getpid()) + ".slice");
+    path_ = slice_ / path;
+    std::error_code ec;
+    std::filesystem::create_directories(path_, ec);
+    if (ec) {
+        path_.clear();
+    }
+}
+
+TestCgroup::~TestCgroup() {
+    std::error_code ec;
+    for (auto dir = path_; !dir.empty() && dir != slice_.parent_path(); dir = dir.parent_path()) {
+        std::filesystem::remove(dir, ec); // fails harmlessly while a sibling is there
+    }
+}
+
+bool TestCgroup::enter() const {
+    std::ofstream procs(path_ / "cgroup.procs");
+    procs << 0 << std::flush;
+    return procs.good();
+}
+
+} // namespace nb::test
