@@ -4,6 +4,7 @@
 // status go by that unit.
 
 #include "support/broker_test.hpp"
+#include "support/unit_cgroup.hpp"
 #include "support/worker.hpp"
 
 #include <gtest/gtest.h>
@@ -19,67 +20,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Where cgroup2 is mounted (unified or hybrid host); empty if nowhere.
-std::filesystem::path cgroup2_mount() {
-    std::ifstream mounts("/proc/self/mounts");
-    std::string line;
-    while (std::getline(mounts, line)) {
-        std::istringstream fields(line);
-        std::string device;
-        std::string target;
-        std::string type;
-        fields >> device >> target >> type;
-        if (type == "cgroup2") {
-            return target;
-        }
-    }
-    return {};
-}
-
-/// A cgroup "nb-test-<pid>.slice/<path>" (path may have several components)
-/// that is removed, bottom up, once empty, at the end.
-class UnitCgroup {
-public:
-    explicit UnitCgroup(const std::string& path) {
-        const auto root = cgroup2_mount();
-        if (root.empty()) {
-            return;
-        }
-        slice_ = root / ("nb-test-" + std::to_string(::getpid()) + ".slice");
-        path_ = slice_ / path;
-        std::error_code ec;
-        std::filesystem::create_directories(path_, ec);
-        if (ec) {
-            path_.clear();
-        }
-    }
-    ~UnitCgroup() {
-        std::error_code ec;
-        for (auto dir = path_; !dir.empty() && dir != slice_.parent_path();
-             dir = dir.parent_path()) {
-            std::filesystem::remove(dir, ec); // fails harmlessly while a sibling test's is there
-        }
-    }
-    UnitCgroup(const UnitCgroup&) = delete;
-    UnitCgroup& operator=(const UnitCgroup&) = delete;
-
-    [[nodiscard]] bool usable() const { return !path_.empty(); }
-    /// Moves the calling process in.
-    [[nodiscard]] bool enter() const {
-        std::ofstream procs(path_ / "cgroup.procs");
-        procs << 0 << std::flush;
-        return procs.good();
-    }
-
-private:
-    std::filesystem::path slice_;
-    std::filesystem::path path_;
-};
-
 using Attribution = BrokerTest;
 
 TEST_F(Attribution, AWorkerIsNamedAfterItsUnitAndThePolicyGoesByUnit) {
-    UnitCgroup cgroup("pool-worker@7.service");
+    TestCgroup cgroup("pool-worker@7.service");
     ASSERT_TRUE(cgroup.usable()) << "cannot create a cgroup under " << cgroup2_mount()
                                  << " (this test needs root and a writable cgroup2)";
     BrokerOptions options;
@@ -123,7 +67,7 @@ protected:
 
     /// A worker in cgroup `path` sends READY=1; true if the broker relayed READY=1.
     bool ready_relayed_from(BrokerProcess& broker, const std::string& path) {
-        UnitCgroup cgroup(path);
+        TestCgroup cgroup(path);
         EXPECT_TRUE(cgroup.usable()) << "cannot create a cgroup under " << cgroup2_mount()
                                      << " (this test needs root and a writable cgroup2)";
         auto worker =

@@ -5,6 +5,7 @@
 // short-lived command that reported for it. A real notify-brokerd.
 
 #include "support/broker_test.hpp"
+#include "support/unit_cgroup.hpp"
 #include "support/worker.hpp"
 
 #include <nb/client/notifier.hpp>
@@ -149,71 +150,6 @@ TEST_F(NameHolding, AWorkerThatRestartsIsTakenBackAtOnceEvenBeforeTheOldExitIsSe
 
 // --- finding 4: a pid reused after a unit worker's short-lived sender --------
 
-std::filesystem::path cgroup2_mount() {
-    std::ifstream mounts("/proc/self/mounts");
-    std::string line;
-    while (std::getline(mounts, line)) {
-        std::istringstream fields(line);
-        std::string device;
-        std::string target;
-        std::string type;
-        fields >> device >> target >> type;
-        if (type == "cgroup2") {
-            return target;
-        }
-    }
-    return {};
-}
-
-/// "<cgroup2>/nb-test-PID.slice/script-x.service", removed at the end.
-class ScriptUnit {
-public:
-    ScriptUnit() {
-        const auto root = cgroup2_mount();
-        if (root.empty() || ::geteuid() != 0) {
-            return;
-        }
-        slice_ = root / ("nb-test-" + std::to_string(::getpid()) + ".slice");
-        path_ = slice_ / "script-x.service";
-        std::error_code ec;
-        std::filesystem::create_directories(path_, ec);
-        if (ec) {
-            path_.clear();
-        }
-    }
-    ~ScriptUnit() {
-        std::error_code ec;
-        std::filesystem::remove(path_, ec);
-        std::filesystem::remove(slice_, ec);
-    }
-    ScriptUnit(const ScriptUnit&) = delete;
-    ScriptUnit& operator=(const ScriptUnit&) = delete;
-
-    [[nodiscard]] bool usable() const { return !path_.empty(); }
-    /// Moves the calling process in.
-    [[nodiscard]] bool enter() const {
-        std::ofstream procs(path_ / "cgroup.procs");
-        procs << 0 << std::flush;
-        return procs.good();
-    }
-    /// Waits (up to 5 s) until a process is in.
-    [[nodiscard]] bool wait_populated() const {
-        for (int i = 0; i < 500; ++i) {
-            std::ifstream procs(path_ / "cgroup.procs");
-            std::string pid;
-            if (std::getline(procs, pid) && !pid.empty()) {
-                return true;
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        return false;
-    }
-
-private:
-    std::filesystem::path slice_;
-    std::filesystem::path path_;
-};
-
 /// A child with exactly pid `pid` (clone3 with set_tid: root, pid free), that
 /// sends `message` with a barrier, then waits for its stdin pipe to close.
 /// Returns the child's pid (== pid) and the pipe's write end, or -1.
@@ -249,7 +185,7 @@ std::pair<pid_t, int> fork_with_pid(pid_t pid, const std::string& socket_path,
 }
 
 TEST_F(NameHolding, AStrangerReusingTheDeadSenderPidOfAUnitWorkerIsNotThatWorker) {
-    ScriptUnit unit;
+    TestCgroup unit("script-x.service");
     if (!unit.usable()) {
         GTEST_SKIP() << "needs root and a writable cgroup2 hierarchy";
     }

@@ -4,6 +4,7 @@
 // A real notify-brokerd, a real cgroup2 sub-cgroup named like a unit (root only).
 
 #include "support/broker_test.hpp"
+#include "support/unit_cgroup.hpp"
 
 #include <nb/client/notifier.hpp>
 #include <nb/test/child_process.hpp>
@@ -20,54 +21,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string cgroup2_root() {
-    std::ifstream mounts("/proc/self/mounts");
-    for (std::string device, path, type, rest; mounts >> device >> path >> type;) {
-        std::getline(mounts, rest);
-        if (type == "cgroup2") {
-            return path;
-        }
-    }
-    return {};
-}
-
-/// "<cgroup2>/nb-unit-PID.slice/script-x.service", removed at the end. At the
-/// root, under a slice: below the test's own unit (if it runs in one) a cgroup
-/// belongs to that unit, as systemd reads paths (unit_name.hpp).
-class UnitCgroup {
-public:
-    UnitCgroup()
-        : parent_(cgroup2_root() + "/nb-unit-" + std::to_string(::getpid()) + ".slice")
-        , path_(parent_ + "/script-x.service") {}
-    ~UnitCgroup() {
-        std::error_code ec;
-        std::filesystem::remove(path_, ec);
-        std::filesystem::remove(parent_, ec);
-    }
-    bool create() {
-        std::error_code ec;
-        return ::geteuid() == 0 && !cgroup2_root().empty() &&
-               std::filesystem::create_directories(path_, ec) && !ec;
-    }
-    /// Moves the calling process into the unit's cgroup.
-    bool enter() const {
-        std::ofstream procs(path_ + "/cgroup.procs");
-        procs << ::getpid() << std::flush;
-        return static_cast<bool>(procs);
-    }
-
-private:
-    std::string parent_;
-    std::string path_;
-};
-
 using UnitWorker = BrokerTest;
 
 TEST_F(UnitWorker, ReportingThroughAShortLivedCommandCountsWhileItsUnitHasAProcess) {
-    UnitCgroup unit;
-    if (!unit.create()) {
-        GTEST_SKIP() << "needs root and a writable cgroup2 hierarchy";
-    }
+    TestCgroup unit("script-x.service");
+    ASSERT_TRUE(unit.usable()) << "cannot create a cgroup under " << cgroup2_mount()
+                               << " (this test needs root and a writable cgroup2)";
     BrokerOptions options;
     options.args = {"--expect", "1"};
     options.log_level = "debug";

@@ -1,7 +1,9 @@
 #include "unit_cgroup.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <unistd.h>
 
@@ -48,6 +50,20 @@ bool TestCgroup::enter() const {
     std::ofstream procs(path_ / "cgroup.procs");
     procs << 0 << std::flush;
     return procs.good();
+}
+
+bool TestCgroup::wait_populated() const {
+    // cgroup.procs has no event of its own; poll it briefly (the mover is a
+    // forked child writing its own pid, so this is a matter of milliseconds).
+    for (int i = 0; i < 500; ++i) {
+        std::ifstream procs(path_ / "cgroup.procs");
+        std::string pid;
+        if (std::getline(procs, pid) && !pid.empty()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
 }
 
 } // namespace nb::test

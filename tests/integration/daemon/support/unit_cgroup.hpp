@@ -23,6 +23,8 @@ public:
     [[nodiscard]] bool usable() const { return !path_.empty(); }
     /// Moves the calling process in.
     [[nodiscard]] bool enter() const;
+    /// Waits (up to 5 s) until a process is in (another process's enter()).
+    [[nodiscard]] bool wait_populated() const;
 
 private:
     std::filesystem::path slice_;
