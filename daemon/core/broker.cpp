@@ -3,6 +3,7 @@
 #include "core/broker_impl.hpp"
 #include "core/safe_text.hpp"
 #include "core/saturating_time.hpp"
+#include "core/worker_keys.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -20,7 +21,8 @@ Broker::Impl::Impl(BrokerConfig broker_config, UpstreamContext upstream_context,
     , limiter(config.rate_limit, rate_limiter_capacity(config))
     , composer(config.status_format)
     , registry(config.groups.size())
-    , scheduler(config.status_interval, upstream.watchdog) {
+    , scheduler(config.status_interval, upstream.watchdog)
+    , ignored_counts(worker_keys().size(), 0) {
     settle(now); // the first STATUS, and READY=1 at once if nothing is required
 }
 
@@ -304,6 +306,17 @@ std::string Broker::status_text() const {
 
 std::uint64_t Broker::generation() const noexcept {
     return impl_->generation;
+}
+
+std::vector<IgnoredKeyCount> Broker::ignored_keys() const {
+    std::vector<IgnoredKeyCount> counts;
+    const auto rows = worker_keys();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (impl_->ignored_counts[i] != 0) {
+            counts.push_back({rows[i].key, impl_->ignored_counts[i]});
+        }
+    }
+    return counts;
 }
 
 const BrokerConfig& Broker::config() const noexcept {

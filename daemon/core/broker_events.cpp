@@ -1,9 +1,9 @@
 // Broker: what workers say (admission, then the keys we act on), how they
 // leave, and the worker table.
 #include "core/broker_impl.hpp"
-#include "core/forbidden_keys.hpp"
 #include "core/safe_text.hpp"
 #include "core/saturating_time.hpp"
+#include "core/worker_keys.hpp"
 #include "core/worker_name.hpp"
 
 #include <algorithm>
@@ -49,11 +49,11 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
     if (!limiter.allow(RateLimiter::key_of(sender), now)) {
         return Verdict::rate_limited;
     }
-    if (find_forbidden_key(message)) {
-        return Verdict::forbidden_key;
-    }
     if (is_lone_barrier(message)) {
         return Verdict::accepted; // the shell answers it by closing the fd
+    }
+    if (message.barrier()) {
+        return Verdict::forbidden_key; // BARRIER=1 comes alone, or it is no barrier
     }
     const AllowRule* rule = policy.rule_for(sender);
     if (rule == nullptr) {
@@ -130,7 +130,17 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
     return Verdict::accepted;
 }
 
+void Broker::Impl::count_ignored(const proto::Message& message) noexcept {
+    for (const auto& assignment : message.assignments()) {
+        const std::size_t row = worker_key_index(assignment.key);
+        if (worker_keys()[row].use == KeyUse::ignored) {
+            ++ignored_counts[row];
+        }
+    }
+}
+
 void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoint now) {
+    count_ignored(message);
     if (const auto status = message.status()) {
         registry.set_status(worker, sanitize_text(*status, config.max_status_length));
     }
@@ -229,6 +239,11 @@ void Broker::Impl::leave(WorkerId id, WorkerState how) {
     deadlines.erase(id);
     registry.remove(id);
     departed.add(std::move(departed_worker));
+}
+
+std::optional<std::string> Broker::name_for(const Sender& sender,
+                                            const proto::Message& message) const {
+    return impl_->claimed_name(sender, message, impl_->registry.find_sender(sender));
 }
 
 std::optional<pid_t> Broker::holder_of(const Sender& sender, const proto::Message& message) const {

@@ -210,6 +210,7 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
         return;
     }
     ++accepted_;
+    ignored_keys_.note(broker_, sender, message, now);
     // Only a sender the core keeps a worker for is worth an fd: a STOPPING=1
     // (or a lone barrier) from a stranger leaves nothing to watch.
     if (known || !broker_.tracks(sender) ||

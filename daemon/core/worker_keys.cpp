@@ -1,0 +1,87 @@
+#include "core/worker_keys.hpp"
+
+#include <array>
+
+namespace nb::core {
+namespace {
+
+using enum KeyUse;
+
+// Keep README.md's key table in the same order and words (tests check it).
+constexpr std::array table{
+    WorkerKey{"READY", applied, "the worker is ready"},
+    WorkerKey{"STATUS", applied,
+              "the worker's status text (cut to max_status_length, shown in the upstream STATUS "
+              "for a worker that is not ready)"},
+    WorkerKey{"STOPPING", applied, "the worker leaves (stopped); it no longer counts"},
+    WorkerKey{"RELOADING", applied,
+              "the worker reloads: not ready, its start_timeout runs again until READY=1"},
+    WorkerKey{"MONOTONIC_USEC", paired, "read with RELOADING=1; no effect of its own"},
+    WorkerKey{"WATCHDOG", applied,
+              "=1: the worker's heartbeat; =trigger: the worker is late (hung) at once"},
+    WorkerKey{"WATCHDOG_USEC", ignored, "ignored: the group's watchdog applies"},
+    WorkerKey{"EXTEND_TIMEOUT_USEC", applied,
+              "stretches the worker's start deadline; relayed as the broker's own only within "
+              "max_extend_timeout"},
+    WorkerKey{"ERRNO", ignored, "ignored"},
+    WorkerKey{"BUSERROR", ignored, "ignored"},
+    WorkerKey{"VARLINKERROR", ignored, "ignored"},
+    WorkerKey{"EXIT_STATUS", ignored, "ignored"},
+    WorkerKey{"MAINPID", ignored, "ignored: the worker is the process that sent the datagram"},
+    WorkerKey{"MAINPIDFD", ignored, "ignored, its fd closed"},
+    WorkerKey{"MAINPIDFDID", ignored, "ignored"},
+    WorkerKey{"BARRIER", barrier,
+              "alone with one fd: answered by closing the fd after everything before it was "
+              "applied; with other keys or another number of fds the datagram is refused"},
+    WorkerKey{"FDSTORE", ignored, "ignored, its fds closed (the broker keeps no worker's fds)"},
+    WorkerKey{"FDSTOREREMOVE", ignored, "ignored"},
+    WorkerKey{"FDNAME", ignored, "ignored"},
+    WorkerKey{"FDPOLL", ignored, "ignored"},
+    WorkerKey{"NOTIFYACCESS", ignored, "ignored: the broker's policy decides who may report"},
+    WorkerKey{"RESTART_RESET", ignored, "ignored"},
+    WorkerKey{"X_WORKER", applied, "the worker's name (checked against the policy)"},
+    WorkerKey{"X_SYSTEMD_*", ignored, "ignored"},
+    WorkerKey{"X_*", ignored, "ignored (the application's own keys)"},
+    WorkerKey{"*", ignored, "ignored (unknown key)"},
+};
+
+constexpr bool is_prefix_row(std::string_view row) noexcept {
+    return row.ends_with('*');
+}
+
+} // namespace
+
+std::span<const WorkerKey> worker_keys() noexcept {
+    return table;
+}
+
+std::size_t worker_key_index(std::string_view key) noexcept {
+    std::size_t best = table.size() - 1;
+    std::size_t best_length = 0;
+    for (std::size_t i = 0; i + 1 < table.size(); ++i) {
+        const std::string_view row = table[i].key;
+        if (!is_prefix_row(row)) {
+            if (row == key) {
+                return i;
+            }
+            continue;
+        }
+        const std::string_view prefix = row.substr(0, row.size() - 1);
+        if (key.starts_with(prefix) && prefix.size() > best_length) {
+            best = i;
+            best_length = prefix.size();
+        }
+    }
+    return best;
+}
+
+const WorkerKey& worker_key(std::string_view key) noexcept {
+    return table[worker_key_index(key)];
+}
+
+bool is_lone_barrier(const proto::Message& message) noexcept {
+    const auto& assignments = message.assignments();
+    return assignments.size() == 1 && assignments.front().key == "BARRIER";
+}
+
+} // namespace nb::core
