@@ -198,6 +198,9 @@ Broker::~Broker() = default;
 Verdict Broker::on_message(const Sender& sender, const proto::Message& message, TimePoint now) {
     impl_->expire(now);
     const Verdict verdict = impl_->admit_and_apply(sender, message, now);
+    if (verdict == Verdict::accepted) {
+        impl_->count_ignored(message); // once, however many workers it was for
+    }
     impl_->settle(now);
     return verdict;
 }
@@ -216,8 +219,8 @@ bool Broker::would_rate_limit(const Sender& sender, TimePoint now) const {
 
 void Broker::on_process_exited(pid_t pid, TimePoint now) {
     impl_->expire(now);
-    if (Worker* worker = impl_->registry.find_pid(pid); worker != nullptr) {
-        impl_->leave(worker->id, WorkerState::gone);
+    for (const Worker* worker : impl_->registry.of_pid(pid)) {
+        impl_->leave(worker->id, WorkerState::gone); // every worker it spoke for
     }
     impl_->limiter.forget(std::to_string(pid)); // the pid may be reused by a stranger
     impl_->settle(now);
@@ -226,7 +229,7 @@ void Broker::on_process_exited(pid_t pid, TimePoint now) {
 void Broker::on_bus_peer_gone(std::string_view bus_name, TimePoint now) {
     impl_->expire(now);
     const std::string name(bus_name);
-    if (Worker* worker = impl_->registry.find_bus_name(name); worker != nullptr) {
+    for (const Worker* worker : impl_->registry.of_bus_name(name)) {
         impl_->leave(worker->id, WorkerState::gone);
     }
     impl_->limiter.forget(name);

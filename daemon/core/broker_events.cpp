@@ -59,8 +59,29 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
     if (rule == nullptr) {
         return Verdict::unauthorised;
     }
-    Worker* existing = registry.find_sender(sender);
-    auto claimed = claimed_name(sender, message, existing);
+    const std::vector<Worker*> mine = registry.of_sender(sender);
+    const auto named = message.get("X_WORKER");
+    if (!named && !mine.empty()) {
+        // One process may speak for several workers (a pool master, a script
+        // reporting for each child): a message without a name is for each of
+        // them, as far as the rules still give it their names.
+        std::vector<WorkerId> ids;
+        for (const Worker* own : mine) {
+            if (Policy::may_claim(*rule, own->name) && group_of(own->name)) {
+                ids.push_back(own->id);
+            }
+        }
+        if (ids.empty()) {
+            return Verdict::name_denied;
+        }
+        for (const WorkerId id : ids) {
+            if (Worker* own = registry.find(id)) { // STOPPING=1 removes as it goes
+                apply(*own, message, now);
+            }
+        }
+        return Verdict::accepted;
+    }
+    auto claimed = claimed_name(sender, message, nullptr);
     if (!claimed) {
         return Verdict::invalid_name;
     }
@@ -72,60 +93,68 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
     if (!group) {
         return Verdict::name_denied; // no group takes this name
     }
-    Worker* worker = existing != nullptr && existing->name == name ? existing : nullptr;
-    if (worker == nullptr) {
-        if (state == BrokerState::stopping) {
-            return Verdict::stopping;
-        }
-        Worker* holder = registry.find_name(name);
-        if (holder != nullptr && !may_take_over(*holder, sender)) {
-            // The name is another live process's (the core has not seen it
-            // exit) and the policy gives it to nobody else meanwhile. A restart
-            // whose old process has exited but whose exit we have not seen yet:
-            // the shell checks the holder's pidfd and offers the message again.
-            return Verdict::name_held;
-        }
-        const std::size_t others = registry.size() - (existing != nullptr ? 1 : 0);
-        if (holder == nullptr && others >= config.max_workers) {
-            return Verdict::too_many_workers;
-        }
-        if (existing != nullptr) {
-            // The sender renamed itself: its old identity leaves quietly.
-            deadlines.erase(existing->id);
-            registry.remove(existing->id);
-        }
-        if (holder == nullptr && message.stopping()) {
-            return Verdict::accepted; // says goodbye before hello: nothing to track
-        }
-        if (holder != nullptr && !message.contains("X_WORKER") && name == sender.unit) {
-            // Another process of the unit the worker is named after: a script's
-            // next short-lived `notify-broker --status=...`. The same worker, whose
-            // state and deadlines stand.
-            registry.rebind(*holder, sender);
-            apply(*holder, message, now);
-            return Verdict::accepted;
-        }
-        if (holder != nullptr) {
-            // The same unit's next process (a restart whose exit we have not seen yet).
-            registry.rebind(*holder, sender);
-            registry.set_state(*holder, WorkerState::starting);
-            registry.set_status(*holder, {});
-            holder->last_ping.reset();
-            worker = holder;
-        } else {
-            Worker fresh;
-            fresh.name = std::move(name);
-            fresh.group = *group;
-            fresh.source = sender.source;
-            fresh.pid = sender.pid;
-            fresh.uid = sender.uid;
-            fresh.unit = sender.unit;
-            fresh.bus_name = sender.source == Source::dbus ? sender.bus_name : std::string();
-            departed.forget_name(fresh.name);
-            worker = &registry.add(std::move(fresh));
-        }
-        arm(*worker, now);
+    const auto own = std::find_if(mine.begin(), mine.end(),
+                                  [&](const Worker* candidate) { return candidate->name == name; });
+    if (own != mine.end()) {
+        apply(**own, message, now);
+        return Verdict::accepted;
     }
+    // A sender known only by default (its unit, pid:N) that names itself is
+    // renamed; one that named itself before and names another is one more worker.
+    Worker* existing = mine.size() == 1 && !mine.front()->named ? mine.front() : nullptr;
+    if (state == BrokerState::stopping) {
+        return Verdict::stopping;
+    }
+    Worker* holder = registry.find_name(name);
+    if (holder != nullptr && !may_take_over(*holder, sender)) {
+        // The name is another live process's (the core has not seen it
+        // exit) and the policy gives it to nobody else meanwhile. A restart
+        // whose old process has exited but whose exit we have not seen yet:
+        // the shell checks the holder's pidfd and offers the message again.
+        return Verdict::name_held;
+    }
+    const std::size_t others = registry.size() - (existing != nullptr ? 1 : 0);
+    if (holder == nullptr && others >= config.max_workers) {
+        return Verdict::too_many_workers;
+    }
+    if (existing != nullptr) {
+        // The sender renamed itself: its old identity leaves quietly.
+        deadlines.erase(existing->id);
+        registry.remove(existing->id);
+    }
+    if (holder == nullptr && message.stopping()) {
+        return Verdict::accepted; // says goodbye before hello: nothing to track
+    }
+    if (holder != nullptr && !message.contains("X_WORKER") && name == sender.unit) {
+        // Another process of the unit the worker is named after: a script's
+        // next short-lived `notify-broker --status=...`. The same worker, whose
+        // state and deadlines stand.
+        registry.rebind(*holder, sender);
+        apply(*holder, message, now);
+        return Verdict::accepted;
+    }
+    Worker* worker = nullptr;
+    if (holder != nullptr) {
+        // The same unit's next process (a restart whose exit we have not seen yet).
+        registry.rebind(*holder, sender);
+        registry.set_state(*holder, WorkerState::starting);
+        registry.set_status(*holder, {});
+        holder->last_ping.reset();
+        worker = holder;
+    } else {
+        Worker fresh;
+        fresh.name = std::move(name);
+        fresh.named = named.has_value();
+        fresh.group = *group;
+        fresh.source = sender.source;
+        fresh.pid = sender.pid;
+        fresh.uid = sender.uid;
+        fresh.unit = sender.unit;
+        fresh.bus_name = sender.source == Source::dbus ? sender.bus_name : std::string();
+        departed.forget_name(fresh.name);
+        worker = &registry.add(std::move(fresh));
+    }
+    arm(*worker, now);
     apply(*worker, message, now);
     return Verdict::accepted;
 }
@@ -140,7 +169,6 @@ void Broker::Impl::count_ignored(const proto::Message& message) noexcept {
 }
 
 void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoint now) {
-    count_ignored(message);
     if (const auto status = message.status()) {
         registry.set_status(worker, sanitize_text(*status, config.max_status_length));
     }
@@ -260,12 +288,13 @@ std::optional<pid_t> Broker::holder_of(const Sender& sender, const proto::Messag
 }
 
 void Broker::on_followed_by_unit(pid_t pid) {
-    Worker* worker = impl_->registry.find_pid(pid);
     // Only a worker named after its unit: then the name finds it again, for
     // the unit's next process and for on_unit_gone().
-    if (worker != nullptr && worker->source == Source::socket && !worker->unit.empty() &&
-        worker->name == worker->unit) {
-        impl_->registry.follow_unit(*worker);
+    for (Worker* worker : impl_->registry.of_pid(pid)) {
+        if (worker->source == Source::socket && !worker->unit.empty() &&
+            worker->name == worker->unit) {
+            impl_->registry.follow_unit(*worker);
+        }
     }
 }
 

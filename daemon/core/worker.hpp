@@ -19,6 +19,9 @@ enum class LateReason { none, start_timeout, watchdog };
 struct Worker {
     WorkerId id = 0; ///< registration order; never reused
     std::string name;
+    /// Named by X_WORKER= (not after its unit or pid): a later X_WORKER= of
+    /// another name from the same sender is another worker, not a rename.
+    bool named = false;
     std::size_t group = 0; ///< index into BrokerConfig::groups
     Source source = Source::socket;
     pid_t pid = 0;
