@@ -64,8 +64,9 @@ void Broker::Impl::arm(const Worker& worker, TimePoint now) {
         if ((worker.state == WorkerState::starting || worker.state == WorkerState::reloading) &&
             group->start_timeout.count() > 0) {
             deadline = saturating_add(now, group->start_timeout);
-        } else if (worker.state == WorkerState::ready && group->watchdog.count() > 0) {
-            deadline = saturating_add(now, group->watchdog);
+        } else if (const auto watchdog = worker.watchdog.value_or(group->watchdog);
+                   worker.state == WorkerState::ready && watchdog.count() > 0) {
+            deadline = saturating_add(now, watchdog);
         }
     }
     deadlines.set(worker.id, deadline);
@@ -197,6 +198,7 @@ Broker::~Broker() = default;
 
 Verdict Broker::on_message(const Sender& sender, const proto::Message& message, TimePoint now) {
     impl_->expire(now);
+    impl_->key_refusals.clear();
     const Verdict verdict = impl_->admit_and_apply(sender, message, now);
     if (verdict == Verdict::accepted) {
         impl_->count_ignored(message); // once, however many workers it was for
@@ -309,6 +311,10 @@ std::string Broker::status_text() const {
 
 std::uint64_t Broker::generation() const noexcept {
     return impl_->generation;
+}
+
+const std::vector<std::string>& Broker::key_refusals() const noexcept {
+    return impl_->key_refusals;
 }
 
 std::vector<IgnoredKeyCount> Broker::ignored_keys() const {

@@ -134,6 +134,9 @@ public:
     /// the D-Bus layer coalesces PropertiesChanged on it.
     [[nodiscard]] std::uint64_t generation() const noexcept;
     [[nodiscard]] const BrokerConfig& config() const noexcept;
+    /// Keys of the last on_message() that were refused one by one while the
+    /// rest applied ("WATCHDOG_USEC=500: outside ..."), for the shell's log.
+    [[nodiscard]] const std::vector<std::string>& key_refusals() const noexcept;
     /// The rows of the key table whose keys were ignored, with how often.
     [[nodiscard]] std::vector<IgnoredKeyCount> ignored_keys() const;
 

@@ -176,6 +176,9 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
         leave(worker.id, WorkerState::stopping);
         return;
     }
+    if (const auto usec = message.watchdog_usec()) {
+        set_watchdog(worker, *usec, now); // before READY=1, which arms it
+    }
     if (message.reloading()) {
         registry.set_state(worker, WorkerState::reloading);
         arm(worker, now);
@@ -222,6 +225,25 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
             config.max_extend_timeout.count() > 0) {
             scheduler.extend(std::min(by, config.max_extend_timeout));
         }
+    }
+}
+
+void Broker::Impl::set_watchdog(Worker& worker, std::uint64_t usec, TimePoint now) {
+    const GroupConfig* group = group_config(worker);
+    if (group == nullptr) {
+        return; // counted nowhere: no deadline to set
+    }
+    const auto low = static_cast<std::uint64_t>(group->worker_watchdog_min.count());
+    const auto high = static_cast<std::uint64_t>(group->worker_watchdog_max.count());
+    if (usec < low || usec > high) {
+        key_refusals.push_back("WATCHDOG_USEC=" + std::to_string(usec) + " is outside group " +
+                               group->name + "'s bounds " + std::to_string(low) + " to " +
+                               std::to_string(high) + " us (worker_watchdog_min/_max)");
+        return;
+    }
+    worker.watchdog = std::chrono::microseconds(static_cast<std::int64_t>(usec));
+    if (worker.state == WorkerState::ready) {
+        arm(worker, now);
     }
 }
 

@@ -34,6 +34,8 @@ struct Broker::Impl {
     /// key by key; counts the others.
     void apply(Worker& worker, const proto::Message& message, TimePoint now);
     void count_ignored(const proto::Message& message) noexcept;
+    /// WATCHDOG_USEC=: the worker's own watchdog, within its group's bounds.
+    void set_watchdog(Worker& worker, std::uint64_t usec, TimePoint now);
     void become_ready(Worker& worker, TimePoint now);
     void mark_late(Worker& worker, LateReason reason);
     /// The worker is no longer live: `how` is gone (exit, bus) or stopping (STOPPING=1).
@@ -92,6 +94,8 @@ struct Broker::Impl {
     std::uint64_t generation = 0;
     /// Per row of worker_keys(): how often a key of that row was ignored.
     std::vector<std::uint64_t> ignored_counts;
+    /// Keys of the current message refused one by one (Broker::key_refusals()).
+    std::vector<std::string> key_refusals;
     mutable std::string status_cache;
     mutable std::uint64_t status_cache_version = ~std::uint64_t{0};
 };

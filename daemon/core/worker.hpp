@@ -35,6 +35,8 @@ struct Worker {
     LateReason late = LateReason::none;
     std::string status; ///< sanitised, cut to max_status_length
     std::optional<TimePoint> last_ping;
+    /// Its own WATCHDOG_USEC=, within its group's bounds; unset: the group's.
+    std::optional<std::chrono::microseconds> watchdog;
 };
 
 } // namespace nb::core

@@ -19,7 +19,10 @@ constexpr std::array table{
     WorkerKey{"MONOTONIC_USEC", paired, "read with RELOADING=1; no effect of its own"},
     WorkerKey{"WATCHDOG", applied,
               "=1: the worker's heartbeat; =trigger: the worker is late (hung) at once"},
-    WorkerKey{"WATCHDOG_USEC", ignored, "ignored: the group's watchdog applies"},
+    WorkerKey{"WATCHDOG_USEC", applied,
+              "the worker's own watchdog interval instead of its group's, within the group's "
+              "worker_watchdog_min to worker_watchdog_max (default 1s to 1h); outside them this "
+              "key is refused (logged with the bounds) and the rest applies"},
     WorkerKey{"EXTEND_TIMEOUT_USEC", applied,
               "stretches the worker's start deadline; relayed as the broker's own only within "
               "max_extend_timeout"},

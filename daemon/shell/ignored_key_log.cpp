@@ -9,6 +9,15 @@ void IgnoredKeyLog::note(const core::Broker& broker, const core::Sender& sender,
                          RateLimitedLog::Clock::time_point now) noexcept {
     try {
         std::string name;
+        for (const std::string& refusal : broker.key_refusals()) {
+            if (name.empty()) {
+                name = broker.name_for(sender, message).value_or("?");
+            }
+            log_.log(LogLevel::warning,
+                     "refused key from worker " + name + " (pid " + std::to_string(sender.pid) +
+                         " uid " + std::to_string(sender.uid) + "): " + refusal,
+                     now);
+        }
         for (const auto& assignment : message.assignments()) {
             const core::WorkerKey& row = core::worker_key(assignment.key);
             if (row.use != core::KeyUse::ignored) {
