@@ -144,8 +144,11 @@ StatusFacts Broker::Impl::facts() const {
         if (worker->state == WorkerState::ready || worker->group >= config.groups.size()) {
             continue;
         }
+        // "web-2 failed: errno 13" for a worker that said what went wrong.
+        const std::string_view what =
+            worker->failure_note.empty() ? to_string(worker->state) : worker->failure_note;
         listed.push_back({config.groups[worker->group].required, worker->id,
-                          WorkerNote{worker->name, to_string(worker->state), worker->status}});
+                          WorkerNote{worker->name, what, worker->status}});
     }
     const auto& tallies = registry.tallies();
     for (const auto& entry : departed.entries()) {

@@ -51,7 +51,7 @@ struct Sender {
 /// Why a message was not applied. The shell counts and logs (rate-limited).
 enum class Verdict {
     accepted,
-    forbidden_key,    ///< BARRIER=1 with other keys (a barrier comes alone)
+    forbidden_key,    ///< BARRIER=1 with other keys; from D-Bus, a key with no meaning for a worker
     unauthorised,     ///< no allow rule matches the sender
     name_denied,      ///< the rule does not allow the claimed X_WORKER name
     invalid_name,     ///< X_WORKER is empty, too long or has characters we refuse

@@ -55,6 +55,11 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
     if (message.barrier()) {
         return Verdict::forbidden_key; // BARRIER=1 comes alone, or it is no barrier
     }
+    if (sender.source == Source::dbus && has_ignored_key(message)) {
+        // A D-Bus caller gets an answer, so it learns of the key at once
+        // (AccessDenied naming the call) instead of from our log.
+        return Verdict::forbidden_key;
+    }
     const AllowRule* rule = policy.rule_for(sender);
     if (rule == nullptr) {
         return Verdict::unauthorised;
@@ -139,6 +144,8 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
         registry.rebind(*holder, sender);
         registry.set_state(*holder, WorkerState::starting);
         registry.set_status(*holder, {});
+        holder->failure.clear(); // the new process has said nothing wrong yet
+        holder->failure_note.clear();
         holder->last_ping.reset();
         worker = holder;
     } else {
@@ -176,6 +183,7 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
         leave(worker.id, WorkerState::stopping);
         return;
     }
+    record_failure(worker, message);
     if (const auto usec = message.watchdog_usec()) {
         set_watchdog(worker, *usec, now); // before READY=1, which arms it
     }
@@ -228,6 +236,58 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
     }
 }
 
+namespace {
+
+// A varlink error name is an interface-qualified name: "io.systemd.Foo.Bar".
+bool is_varlink_error_name(std::string_view name) noexcept {
+    constexpr std::size_t longest = 255;
+    if (name.empty() || name.size() > longest || name.find('.') == std::string_view::npos ||
+        name.front() == '.' || name.back() == '.') {
+        return false;
+    }
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == '-';
+    });
+}
+
+void append(std::string& text, std::string_view part) {
+    if (!text.empty()) {
+        text += ", ";
+    }
+    text += part;
+}
+
+} // namespace
+
+void Broker::Impl::record_failure(Worker& worker, const proto::Message& message) {
+    std::string failure;
+    // Values were checked by parse() (ERRNO 0..4095, EXIT_STATUS 0..255, a
+    // D-Bus error name), except VARLINKERROR, which systemd 252 does not know.
+    if (const auto error = message.errno_value(); error && *error != 0) {
+        append(failure, "errno " + std::to_string(*error));
+    }
+    if (const auto bus_error = message.bus_error()) {
+        append(failure, "bus error " + std::string(*bus_error));
+    }
+    if (const auto varlink = message.get("VARLINKERROR")) {
+        if (is_varlink_error_name(*varlink)) {
+            append(failure, "varlink error " + std::string(*varlink));
+        } else {
+            key_refusals.emplace_back("VARLINKERROR must be an interface-qualified error name");
+        }
+    }
+    if (const auto status = message.exit_status()) {
+        append(failure, "exit status " + std::to_string(*status));
+    }
+    if (failure.empty()) {
+        return;
+    }
+    worker.failure_note = "failed: " + failure;
+    worker.failure = std::move(failure);
+    registry.touch();
+}
+
 void Broker::Impl::set_watchdog(Worker& worker, std::uint64_t usec, TimePoint now) {
     const GroupConfig* group = group_config(worker);
     if (group == nullptr) {
@@ -249,6 +309,11 @@ void Broker::Impl::set_watchdog(Worker& worker, std::uint64_t usec, TimePoint no
 
 void Broker::Impl::become_ready(Worker& worker, TimePoint now) {
     const bool progress = worker.state != WorkerState::ready;
+    if (!worker.failure.empty()) {
+        worker.failure.clear(); // it recovered
+        worker.failure_note.clear();
+        registry.touch();
+    }
     registry.set_state(worker, WorkerState::ready);
     arm(worker, now);
     // Progress is a required worker getting ready: an optional one (or one
@@ -286,6 +351,7 @@ void Broker::Impl::leave(WorkerId id, WorkerState how) {
     departed_worker.info.uid = worker->uid;
     departed_worker.info.state = how;
     departed_worker.info.status = worker->status;
+    departed_worker.info.failure = worker->failure;
     deadlines.erase(id);
     registry.remove(id);
     departed.add(std::move(departed_worker));
@@ -341,6 +407,7 @@ std::vector<WorkerInfo> Broker::workers(TimePoint now) const {
         row.uid = worker->uid;
         row.state = worker->state;
         row.status = worker->status;
+        row.failure = worker->failure;
         if (worker->last_ping) {
             row.last_ping_age =
                 std::chrono::duration_cast<std::chrono::microseconds>(now - *worker->last_ping);

@@ -36,6 +36,8 @@ struct Broker::Impl {
     void count_ignored(const proto::Message& message) noexcept;
     /// WATCHDOG_USEC=: the worker's own watchdog, within its group's bounds.
     void set_watchdog(Worker& worker, std::uint64_t usec, TimePoint now);
+    /// ERRNO=, BUSERROR=, VARLINKERROR=, EXIT_STATUS=: recorded on the worker.
+    void record_failure(Worker& worker, const proto::Message& message);
     void become_ready(Worker& worker, TimePoint now);
     void mark_late(Worker& worker, LateReason reason);
     /// The worker is no longer live: `how` is gone (exit, bus) or stopping (STOPPING=1).

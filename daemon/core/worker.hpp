@@ -33,7 +33,9 @@ struct Worker {
     bool follows_unit = false;
     WorkerState state = WorkerState::starting;
     LateReason late = LateReason::none;
-    std::string status; ///< sanitised, cut to max_status_length
+    std::string status;       ///< sanitised, cut to max_status_length
+    std::string failure;      ///< WorkerInfo::failure; cleared by READY=1
+    std::string failure_note; ///< "failed: " + failure, for STATUS
     std::optional<TimePoint> last_ping;
     /// Its own WATCHDOG_USEC=, within its group's bounds; unset: the group's.
     std::optional<std::chrono::microseconds> watchdog;

@@ -1,5 +1,6 @@
 #include "core/worker_keys.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace nb::core {
@@ -26,10 +27,13 @@ constexpr std::array table{
     WorkerKey{"EXTEND_TIMEOUT_USEC", applied,
               "stretches the worker's start deadline; relayed as the broker's own only within "
               "max_extend_timeout"},
-    WorkerKey{"ERRNO", ignored, "ignored"},
-    WorkerKey{"BUSERROR", ignored, "ignored"},
-    WorkerKey{"VARLINKERROR", ignored, "ignored"},
-    WorkerKey{"EXIT_STATUS", ignored, "ignored"},
+    WorkerKey{"ERRNO", applied,
+              "recorded on the worker (shown in the worker table and, while it is not ready, "
+              "in STATUS: \"web-2 failed: errno 13\"); READY=1 clears it"},
+    WorkerKey{"BUSERROR", applied, "recorded on the worker, as ERRNO"},
+    WorkerKey{"VARLINKERROR", applied,
+              "recorded on the worker, as ERRNO (an interface-qualified error name)"},
+    WorkerKey{"EXIT_STATUS", applied, "recorded on the worker, as ERRNO"},
     WorkerKey{"MAINPID", ignored, "ignored: the worker is the process that sent the datagram"},
     WorkerKey{"MAINPIDFD", ignored, "ignored, its fd closed"},
     WorkerKey{"MAINPIDFDID", ignored, "ignored"},
@@ -80,6 +84,13 @@ std::size_t worker_key_index(std::string_view key) noexcept {
 
 const WorkerKey& worker_key(std::string_view key) noexcept {
     return table[worker_key_index(key)];
+}
+
+bool has_ignored_key(const proto::Message& message) noexcept {
+    const auto& assignments = message.assignments();
+    return std::any_of(assignments.begin(), assignments.end(), [](const proto::Assignment& a) {
+        return worker_key(a.key).use == KeyUse::ignored;
+    });
 }
 
 bool is_lone_barrier(const proto::Message& message) noexcept {

@@ -39,6 +39,9 @@ struct WorkerKey {
 
 [[nodiscard]] const WorkerKey& worker_key(std::string_view key) noexcept;
 
+/// True when a key of `message` has no meaning for a worker (KeyUse::ignored).
+[[nodiscard]] bool has_ignored_key(const proto::Message& message) noexcept;
+
 /// True when `message` is only "BARRIER=1".
 [[nodiscard]] bool is_lone_barrier(const proto::Message& message) noexcept;
 

@@ -52,6 +52,13 @@ TEST(IgnoredKeys, AreCountedPerRowOfTheTable) {
     EXPECT_EQ(h.broker.counts().ready, 1U);
 }
 
+TEST(AKeyWithNoMeaningForAWorkerFromABusCaller, IsRefusedSoTheCallerHearsOfIt) {
+    Harness h(pool_of(1));
+    EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1\nFDSTORE=1"), Verdict::forbidden_key);
+    EXPECT_EQ(h.broker.counts().known, 0U);
+    EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1"), Verdict::accepted);
+}
+
 TEST(ABarrierWithCompany, IsRefusedWhole) {
     Harness h(pool_of(1));
     EXPECT_EQ(h.send(101, "READY=1\nBARRIER=1"), Verdict::forbidden_key);
