@@ -34,7 +34,11 @@ constexpr std::array table{
     WorkerKey{"VARLINKERROR", applied,
               "recorded on the worker, as ERRNO (an interface-qualified error name)"},
     WorkerKey{"EXIT_STATUS", applied, "recorded on the worker, as ERRNO"},
-    WorkerKey{"MAINPID", ignored, "ignored: the worker is the process that sent the datagram"},
+    WorkerKey{"MAINPID", applied,
+              "the worker's main process, whose exit ends the worker (systemd-notify --pid): "
+              "only the sender or one of its ancestors with the sender's uid (root: any "
+              "ancestor), pinned by pidfd; else this key is refused (logged) and the rest "
+              "applies"},
     WorkerKey{"MAINPIDFD", ignored, "ignored, its fd closed"},
     WorkerKey{"MAINPIDFDID", ignored, "ignored"},
     WorkerKey{"BARRIER", barrier,

@@ -98,6 +98,7 @@ private:
     std::uint64_t unwatched_ = 0;
     RateLimitedLog no_room_log_{5, std::chrono::seconds(10)};
     IgnoredKeyLog ignored_keys_;
+    RateLimitedLog main_pid_log_{5, std::chrono::seconds(10)};
     /// CLOCK_REALTIME and CLOCK_BOOTTIME, read once per batch when first needed.
     timespec batch_clocks_{};
     timespec batch_boottime_{};

@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace nb::test {
@@ -26,7 +29,7 @@ SpawnOptions worker_env(const std::string& socket, bool hold) {
 
 using WorkerKeys = BrokerTest;
 
-TEST_F(WorkerKeys, SystemdNotifyWithPidMakesTheWorkerReadyAndTheIgnoredKeyIsLogged) {
+TEST_F(WorkerKeys, SystemdNotifyWithPidAsRootMakesTheWorkerReady) {
     auto& broker = start_broker({"--expect", "1"});
     const std::string self = std::to_string(::getpid());
     auto notify = ChildProcess::spawn({systemd_notify, "--ready", "--pid=" + self, "X_WORKER=w1"},
@@ -36,10 +39,66 @@ TEST_F(WorkerKeys, SystemdNotifyWithPidMakesTheWorkerReadyAndTheIgnoredKeyIsLogg
     ASSERT_TRUE(ready) << "systemd-notify --pid's MAINPID= cost the worker its READY=1";
     EXPECT_TRUE(has_line(*ready, "STATUS=1/1 workers ready")) << printable(*ready);
     EXPECT_EQ(upstream_.count_line("MAINPID=" + self), 0U) << "a worker's key went upstream";
-    EXPECT_NE(broker.log().find("ignored key MAINPID from worker w1 (pid "), std::string::npos)
-        << broker.log();
+    // As root systemd-notify sends with the --pid process's pid: MAINPID= names the sender.
+    EXPECT_EQ(broker.log().find("refused key MAINPID"), std::string::npos) << broker.log();
     EXPECT_EQ(broker.terminate(), 0);
-    EXPECT_NE(broker.log().find("ignored keys: MAINPID=1;"), std::string::npos) << broker.log();
+    EXPECT_NE(broker.log().find("dropped: none;"), std::string::npos) << broker.log();
+}
+
+class AnUnprivilegedScript : public BrokerTest,
+                             public ::testing::WithParamInterface<const char*> {};
+
+// Issue 13, point 2: unprivileged, systemd-notify cannot send with its
+// parent's pid; the sender is systemd-notify itself, which exits at once.
+// MAINPID= (--pid=$$, --pid=parent) makes the script the worker's process.
+TEST_P(AnUnprivilegedScript, ThatReportsWithSystemdNotifyPidStaysAWorkerWhileItRuns) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root to run the script as nobody";
+    }
+    auto& broker = start_broker({"--expect", "1", "--socket-mode", "0666"});
+    // nobody must reach the socket: its directory is the test's private one.
+    const auto dir = std::filesystem::path(broker.socket_path()).parent_path();
+    ASSERT_EQ(::chmod(dir.c_str(), 0711), 0) << dir;
+    SpawnOptions options = worker_env(broker.socket_path(), true);
+    auto script = ChildProcess::spawn(
+        {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c",
+         std::string("/usr/bin/systemd-notify --ready ") + GetParam() +
+             " X_WORKER=w1 || exit 1; exec cat >/dev/null"},
+        options);
+    const auto ready = upstream_.wait_for_line("READY=1", 10s);
+    ASSERT_TRUE(ready) << broker.log();
+    EXPECT_TRUE(has_line(*ready, "STATUS=1/1 workers ready")) << printable(*ready);
+    // systemd-notify has exited: bound to it, the worker would be gone now.
+    const auto early = upstream_.wait_for(
+        [](const std::string& datagram) { return datagram.find("w1 gone") != std::string::npos; },
+        1500ms);
+    EXPECT_FALSE(early) << "the worker followed the short-lived systemd-notify: " << broker.log();
+    EXPECT_EQ(broker.log().find("refused key MAINPID"), std::string::npos) << broker.log();
+    expect_clean_exits(script);
+    const auto gone = upstream_.wait_for(
+        [](const std::string& datagram) { return datagram.find("w1 gone") != std::string::npos; },
+        5s);
+    EXPECT_TRUE(gone) << "the script's exit did not end the worker";
+}
+
+INSTANTIATE_TEST_SUITE_P(WithItsPid, AnUnprivilegedScript,
+                         ::testing::Values("--pid=$$", "--pid=parent"));
+
+TEST_F(WorkerKeys, AMainPidThatIsNoAncestorOfTheSenderIsRefusedAndTheRestApplies) {
+    auto& broker = start_broker({"--expect", "1"});
+    SpawnOptions options = worker_env(broker.socket_path(), true);
+    auto bystander = ChildProcess::spawn({"/bin/cat"}, options);
+    auto worker = ChildProcess::spawn(
+        {NB_SD_NOTIFY_WORKER, "READY=1\nMAINPID=" + std::to_string(bystander.pid()), "--hold"},
+        options);
+    ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+    EXPECT_NE(broker.log().find("refused key MAINPID=" + std::to_string(bystander.pid())),
+              std::string::npos)
+        << broker.log();
+    EXPECT_NE(broker.log().find("is neither the sender nor one of its ancestors"),
+              std::string::npos)
+        << broker.log();
+    expect_clean_exits(worker, bystander);
 }
 
 TEST_F(WorkerKeys, PythonSystemdWithKeysOfTheServiceManagerStillMakesTheWorkerReady) {
