@@ -55,7 +55,7 @@ Verdict Broker::Impl::admit_and_apply(const Sender& sender, const proto::Message
     if (message.barrier()) {
         return Verdict::forbidden_key; // BARRIER=1 comes alone, or it is no barrier
     }
-    if (sender.source == Source::dbus && has_ignored_key(message)) {
+    if (sender.source == Source::dbus && has_key_refused_over_dbus(message)) {
         // A D-Bus caller gets an answer, so it learns of the key at once
         // (AccessDenied naming the call) instead of from our log.
         return Verdict::forbidden_key;

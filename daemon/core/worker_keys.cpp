@@ -38,7 +38,8 @@ constexpr std::array table{
               "the worker's main process, whose exit ends the worker (systemd-notify --pid): "
               "only the sender or one of its ancestors with the sender's uid (root: any "
               "ancestor), pinned by pidfd; else this key is refused (logged) and the rest "
-              "applies"},
+              "applies",
+              true},
     WorkerKey{"MAINPIDFD", ignored, "ignored, its fd closed"},
     WorkerKey{"MAINPIDFDID", ignored, "ignored"},
     WorkerKey{"BARRIER", barrier,
@@ -90,10 +91,11 @@ const WorkerKey& worker_key(std::string_view key) noexcept {
     return table[worker_key_index(key)];
 }
 
-bool has_ignored_key(const proto::Message& message) noexcept {
+bool has_key_refused_over_dbus(const proto::Message& message) noexcept {
     const auto& assignments = message.assignments();
     return std::any_of(assignments.begin(), assignments.end(), [](const proto::Assignment& a) {
-        return worker_key(a.key).use == KeyUse::ignored;
+        const WorkerKey& row = worker_key(a.key);
+        return row.use == KeyUse::ignored || row.socket_only;
     });
 }
 

@@ -28,6 +28,9 @@ struct WorkerKey {
     KeyUse use;
     /// What it does for the worker, as the docs say it.
     std::string_view meaning;
+    /// Meaningful from a socket sender only (a process the shell can pin):
+    /// a D-Bus caller sending it is refused.
+    bool socket_only = false;
 };
 
 /// Every row, in the documented order; the last is "*" (unknown keys).
@@ -39,8 +42,9 @@ struct WorkerKey {
 
 [[nodiscard]] const WorkerKey& worker_key(std::string_view key) noexcept;
 
-/// True when a key of `message` has no meaning for a worker (KeyUse::ignored).
-[[nodiscard]] bool has_ignored_key(const proto::Message& message) noexcept;
+/// True when a key of `message` has no meaning for a worker sending over
+/// D-Bus (KeyUse::ignored, or socket_only).
+[[nodiscard]] bool has_key_refused_over_dbus(const proto::Message& message) noexcept;
 
 /// True when `message` is only "BARRIER=1".
 [[nodiscard]] bool is_lone_barrier(const proto::Message& message) noexcept;

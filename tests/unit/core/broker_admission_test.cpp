@@ -55,6 +55,7 @@ TEST(IgnoredKeys, AreCountedPerRowOfTheTable) {
 TEST(AKeyWithNoMeaningForAWorkerFromABusCaller, IsRefusedSoTheCallerHearsOfIt) {
     Harness h(pool_of(1));
     EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1\nFDSTORE=1"), Verdict::forbidden_key);
+    EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1\nMAINPID=1"), Verdict::forbidden_key);
     EXPECT_EQ(h.broker.counts().known, 0U);
     EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1"), Verdict::accepted);
 }
