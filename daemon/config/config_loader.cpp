@@ -161,6 +161,14 @@ core::GroupConfig read_group(TableReader& in) {
     if (auto watchdog = in.duration("watchdog", longest_watchdog)) {
         group.watchdog = *watchdog;
     }
+    const auto low = in.duration("worker_watchdog_min", longest_watchdog);
+    const auto high = in.duration("worker_watchdog_max", longest_watchdog);
+    group.worker_watchdog_min = low.value_or(group.worker_watchdog_min);
+    group.worker_watchdog_max = high.value_or(group.worker_watchdog_max);
+    if (group.worker_watchdog_min > group.worker_watchdog_max) {
+        in.fail(high ? "worker_watchdog_max" : "worker_watchdog_min",
+                "worker_watchdog_min is more than worker_watchdog_max");
+    }
     in.finish();
     return group;
 }

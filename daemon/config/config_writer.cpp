@@ -89,6 +89,10 @@ std::string render_config(const daemon::DaemonSettings& settings) {
         out << "match = " << quote_list(group.match) << '\n';
         out << "start_timeout = " << quote(format_duration(group.start_timeout)) << '\n';
         out << "watchdog = " << quote(format_duration(group.watchdog)) << '\n';
+        out << "worker_watchdog_min = " << quote(format_duration(group.worker_watchdog_min))
+            << '\n';
+        out << "worker_watchdog_max = " << quote(format_duration(group.worker_watchdog_max))
+            << '\n';
     }
 
     for (const core::AllowRule& rule : broker.allow) {

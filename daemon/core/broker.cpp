@@ -3,6 +3,7 @@
 #include "core/broker_impl.hpp"
 #include "core/safe_text.hpp"
 #include "core/saturating_time.hpp"
+#include "core/worker_keys.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -20,7 +21,8 @@ Broker::Impl::Impl(BrokerConfig broker_config, UpstreamContext upstream_context,
     , limiter(config.rate_limit, rate_limiter_capacity(config))
     , composer(config.status_format)
     , registry(config.groups.size())
-    , scheduler(config.status_interval, upstream.watchdog) {
+    , scheduler(config.status_interval, upstream.watchdog)
+    , ignored_counts(worker_keys().size(), 0) {
     settle(now); // the first STATUS, and READY=1 at once if nothing is required
 }
 
@@ -62,8 +64,9 @@ void Broker::Impl::arm(const Worker& worker, TimePoint now) {
         if ((worker.state == WorkerState::starting || worker.state == WorkerState::reloading) &&
             group->start_timeout.count() > 0) {
             deadline = saturating_add(now, group->start_timeout);
-        } else if (worker.state == WorkerState::ready && group->watchdog.count() > 0) {
-            deadline = saturating_add(now, group->watchdog);
+        } else if (const auto watchdog = worker.watchdog.value_or(group->watchdog);
+                   worker.state == WorkerState::ready && watchdog.count() > 0) {
+            deadline = saturating_add(now, watchdog);
         }
     }
     deadlines.set(worker.id, deadline);
@@ -141,8 +144,11 @@ StatusFacts Broker::Impl::facts() const {
         if (worker->state == WorkerState::ready || worker->group >= config.groups.size()) {
             continue;
         }
+        // "web-2 failed: errno 13" for a worker that said what went wrong.
+        const std::string_view what =
+            worker->failure_note.empty() ? to_string(worker->state) : worker->failure_note;
         listed.push_back({config.groups[worker->group].required, worker->id,
-                          WorkerNote{worker->name, to_string(worker->state), worker->status}});
+                          WorkerNote{worker->name, what, worker->status}});
     }
     const auto& tallies = registry.tallies();
     for (const auto& entry : departed.entries()) {
@@ -195,7 +201,11 @@ Broker::~Broker() = default;
 
 Verdict Broker::on_message(const Sender& sender, const proto::Message& message, TimePoint now) {
     impl_->expire(now);
+    impl_->key_refusals.clear();
     const Verdict verdict = impl_->admit_and_apply(sender, message, now);
+    if (verdict == Verdict::accepted) {
+        impl_->count_ignored(message); // once, however many workers it was for
+    }
     impl_->settle(now);
     return verdict;
 }
@@ -214,8 +224,8 @@ bool Broker::would_rate_limit(const Sender& sender, TimePoint now) const {
 
 void Broker::on_process_exited(pid_t pid, TimePoint now) {
     impl_->expire(now);
-    if (Worker* worker = impl_->registry.find_pid(pid); worker != nullptr) {
-        impl_->leave(worker->id, WorkerState::gone);
+    for (const Worker* worker : impl_->registry.of_pid(pid)) {
+        impl_->leave(worker->id, WorkerState::gone); // every worker it spoke for
     }
     impl_->limiter.forget(std::to_string(pid)); // the pid may be reused by a stranger
     impl_->settle(now);
@@ -224,7 +234,7 @@ void Broker::on_process_exited(pid_t pid, TimePoint now) {
 void Broker::on_bus_peer_gone(std::string_view bus_name, TimePoint now) {
     impl_->expire(now);
     const std::string name(bus_name);
-    if (Worker* worker = impl_->registry.find_bus_name(name); worker != nullptr) {
+    for (const Worker* worker : impl_->registry.of_bus_name(name)) {
         impl_->leave(worker->id, WorkerState::gone);
     }
     impl_->limiter.forget(name);
@@ -304,6 +314,21 @@ std::string Broker::status_text() const {
 
 std::uint64_t Broker::generation() const noexcept {
     return impl_->generation;
+}
+
+const std::vector<std::string>& Broker::key_refusals() const noexcept {
+    return impl_->key_refusals;
+}
+
+std::vector<IgnoredKeyCount> Broker::ignored_keys() const {
+    std::vector<IgnoredKeyCount> counts;
+    const auto rows = worker_keys();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (impl_->ignored_counts[i] != 0) {
+            counts.push_back({rows[i].key, impl_->ignored_counts[i]});
+        }
+    }
+    return counts;
 }
 
 const BrokerConfig& Broker::config() const noexcept {

@@ -51,7 +51,7 @@ struct Sender {
 /// Why a message was not applied. The shell counts and logs (rate-limited).
 enum class Verdict {
     accepted,
-    forbidden_key,    ///< MAINPID, FDSTORE, NOTIFYACCESS, ... (DESIGN.md §3)
+    forbidden_key,    ///< BARRIER=1 with other keys; from D-Bus, a key with no meaning for a worker
     unauthorised,     ///< no allow rule matches the sender
     name_denied,      ///< the rule does not allow the claimed X_WORKER name
     invalid_name,     ///< X_WORKER is empty, too long or has characters we refuse
@@ -69,6 +69,12 @@ struct Counts {
     unsigned ready = 0;    ///< ready workers in required groups
     unsigned expected = 0; ///< sum of expected counts of required groups
     unsigned known = 0;    ///< workers the broker tracks (all groups)
+};
+
+/// How often keys of one row of the key table (core/worker_keys.hpp) were ignored.
+struct IgnoredKeyCount {
+    std::string_view row; ///< "MAINPID", "X_*", "*" (unknown keys), ...
+    std::uint64_t count = 0;
 };
 
 /// The broker's own systemd context, read from the environment by the shell.
@@ -100,6 +106,12 @@ public:
     /// new_config empty: the reload failed for `error`; the old config stays.
     void finish_reload(std::optional<BrokerConfig> new_config, std::string error, TimePoint now);
 
+    /// The name of the worker `message` from `sender` is for (X_WORKER=, else
+    /// the sender's worker's, else the sender's default name); empty for an
+    /// invalid X_WORKER=. For the shell's log lines.
+    [[nodiscard]] std::optional<std::string> name_for(const Sender& sender,
+                                                      const proto::Message& message) const;
+
     /// For a message on_message() refused as name_held: the pid of the process
     /// (socket or spawned) holding the name it claims; empty when the holder is
     /// no such process (a bus caller, a worker following its unit) or there is
@@ -122,6 +134,11 @@ public:
     /// the D-Bus layer coalesces PropertiesChanged on it.
     [[nodiscard]] std::uint64_t generation() const noexcept;
     [[nodiscard]] const BrokerConfig& config() const noexcept;
+    /// Keys of the last on_message() that were refused one by one while the
+    /// rest applied ("WATCHDOG_USEC=500: outside ..."), for the shell's log.
+    [[nodiscard]] const std::vector<std::string>& key_refusals() const noexcept;
+    /// The rows of the key table whose keys were ignored, with how often.
+    [[nodiscard]] std::vector<IgnoredKeyCount> ignored_keys() const;
 
     // --- queries for the shell (cheap, no side effect) ----------------------
     /// True while a worker is recorded for this sender (by pid, or bus name):

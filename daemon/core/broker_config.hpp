@@ -29,6 +29,10 @@ struct GroupConfig {
     microseconds start_timeout{0};
     /// A ready worker must send WATCHDOG=1 at least this often. 0 = no watchdog.
     microseconds watchdog{0};
+    /// The WATCHDOG_USEC= a worker of this group may set for itself instead
+    /// of `watchdog`; a value outside is refused (issue 13).
+    microseconds worker_watchdog_min{std::chrono::seconds(1)};
+    microseconds worker_watchdog_max{std::chrono::hours(1)};
 };
 
 /// Who may report at all and which names they may claim. A sender matches a rule

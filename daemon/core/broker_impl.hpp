@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nb::core {
 
@@ -29,7 +30,14 @@ struct Broker::Impl {
 
     // --- broker_events.cpp -----------------------------------------------
     Verdict admit_and_apply(const Sender& sender, const proto::Message& message, TimePoint now);
+    /// Applies the keys the table (core/worker_keys.cpp) gives a meaning,
+    /// key by key; counts the others.
     void apply(Worker& worker, const proto::Message& message, TimePoint now);
+    void count_ignored(const proto::Message& message) noexcept;
+    /// WATCHDOG_USEC=: the worker's own watchdog, within its group's bounds.
+    void set_watchdog(Worker& worker, std::uint64_t usec, TimePoint now);
+    /// ERRNO=, BUSERROR=, VARLINKERROR=, EXIT_STATUS=: recorded on the worker.
+    void record_failure(Worker& worker, const proto::Message& message);
     void become_ready(Worker& worker, TimePoint now);
     void mark_late(Worker& worker, LateReason reason);
     /// The worker is no longer live: `how` is gone (exit, bus) or stopping (STOPPING=1).
@@ -86,6 +94,10 @@ struct Broker::Impl {
     std::uint64_t own_version = 0;
     std::uint64_t seen_version = ~std::uint64_t{0};
     std::uint64_t generation = 0;
+    /// Per row of worker_keys(): how often a key of that row was ignored.
+    std::vector<std::uint64_t> ignored_counts;
+    /// Keys of the current message refused one by one (Broker::key_refusals()).
+    std::vector<std::string> key_refusals;
     mutable std::string status_cache;
     mutable std::uint64_t status_cache_version = ~std::uint64_t{0};
 };

@@ -83,6 +83,9 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
         }
         Worker worker;
         worker.name = record.name;
+        // The snapshot does not say how it got its name: one not after its
+        // pid counts as chosen, so the process's next name adds a worker.
+        worker.named = !record.name.starts_with("pid:");
         worker.group = *group;
         worker.source = record.source;
         worker.pid = record.pid;

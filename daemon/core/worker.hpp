@@ -19,6 +19,9 @@ enum class LateReason { none, start_timeout, watchdog };
 struct Worker {
     WorkerId id = 0; ///< registration order; never reused
     std::string name;
+    /// Named by X_WORKER= (not after its unit or pid): a later X_WORKER= of
+    /// another name from the same sender is another worker, not a rename.
+    bool named = false;
     std::size_t group = 0; ///< index into BrokerConfig::groups
     Source source = Source::socket;
     pid_t pid = 0;
@@ -30,8 +33,12 @@ struct Worker {
     bool follows_unit = false;
     WorkerState state = WorkerState::starting;
     LateReason late = LateReason::none;
-    std::string status; ///< sanitised, cut to max_status_length
+    std::string status;       ///< sanitised, cut to max_status_length
+    std::string failure;      ///< WorkerInfo::failure; cleared by READY=1
+    std::string failure_note; ///< "failed: " + failure, for STATUS
     std::optional<TimePoint> last_ping;
+    /// Its own WATCHDOG_USEC=, within its group's bounds; unset: the group's.
+    std::optional<std::chrono::microseconds> watchdog;
 };
 
 } // namespace nb::core

@@ -24,6 +24,9 @@ struct WorkerInfo {
     uid_t uid = 0;
     WorkerState state = WorkerState::starting;
     std::string status;
+    /// What the worker said went wrong (ERRNO=, BUSERROR=, VARLINKERROR=,
+    /// EXIT_STATUS=): "errno 13, exit status 3"; empty if nothing.
+    std::string failure;
     /// Time since the last WATCHDOG=1 (or since registration); empty if never pinged.
     std::optional<std::chrono::microseconds> last_ping_age;
 };

@@ -1,6 +1,8 @@
 #include "core/worker_registry.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace nb::core {
 namespace {
@@ -9,6 +11,31 @@ template <class Map, class Key>
 Worker* lookup(Map& map, const Key& key) noexcept {
     const auto found = map.find(key);
     return found == map.end() ? nullptr : found->second;
+}
+
+// The first registered of the workers under `key`.
+template <class Map, class Key>
+Worker* first_of(Map& map, const Key& key) noexcept {
+    Worker* first = nullptr;
+    const auto [begin, end] = map.equal_range(key);
+    for (auto it = begin; it != end; ++it) {
+        if (first == nullptr || it->second->id < first->id) {
+            first = it->second;
+        }
+    }
+    return first;
+}
+
+template <class Map, class Key>
+std::vector<Worker*> all_of(Map& map, const Key& key) {
+    std::vector<Worker*> found;
+    const auto [begin, end] = map.equal_range(key);
+    for (auto it = begin; it != end; ++it) {
+        found.push_back(it->second);
+    }
+    std::sort(found.begin(), found.end(),
+              [](const Worker* a, const Worker* b) { return a->id < b->id; });
+    return found;
 }
 
 } // namespace
@@ -25,11 +52,23 @@ Worker* WorkerRegistry::find_sender(const Sender& sender) noexcept {
 }
 
 Worker* WorkerRegistry::find_pid(pid_t pid) noexcept {
-    return lookup(by_pid_, pid);
+    return first_of(by_pid_, pid);
 }
 
 Worker* WorkerRegistry::find_bus_name(const std::string& bus_name) noexcept {
-    return lookup(by_bus_name_, bus_name);
+    return first_of(by_bus_name_, bus_name);
+}
+
+std::vector<Worker*> WorkerRegistry::of_sender(const Sender& sender) {
+    return sender.source == Source::dbus ? of_bus_name(sender.bus_name) : of_pid(sender.pid);
+}
+
+std::vector<Worker*> WorkerRegistry::of_pid(pid_t pid) {
+    return all_of(by_pid_, pid);
+}
+
+std::vector<Worker*> WorkerRegistry::of_bus_name(const std::string& bus_name) {
+    return all_of(by_bus_name_, bus_name);
 }
 
 Worker* WorkerRegistry::find_name(const std::string& name) noexcept {
@@ -91,6 +130,11 @@ void WorkerRegistry::set_status(Worker& worker, std::string status) {
 
 Worker WorkerRegistry::remove(WorkerId id) {
     auto found = workers_.find(id);
+    if (found == workers_.end()) {
+        // Callers pass ids they just found; moving out of end() would be
+        // undefined behaviour (GCC 14 sees the path: -Wnull-dereference).
+        throw std::out_of_range("no worker with id " + std::to_string(id));
+    }
     unindex(found->second);
     erase_name(found->second);
     count(found->second, -1);
@@ -149,8 +193,12 @@ namespace {
 // given its pid or name to someone else.
 template <class Map, class Key>
 void erase_own(Map& map, const Key& key, const Worker& worker) noexcept {
-    if (auto found = map.find(key); found != map.end() && found->second == &worker) {
-        map.erase(found);
+    const auto [begin, end] = map.equal_range(key);
+    for (auto it = begin; it != end; ++it) {
+        if (it->second == &worker) {
+            map.erase(it);
+            return;
+        }
     }
 }
 

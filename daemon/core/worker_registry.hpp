@@ -25,10 +25,15 @@ public:
     explicit WorkerRegistry(std::size_t group_count);
 
     [[nodiscard]] Worker* find(WorkerId id) noexcept;
-    /// By pid for socket and spawned senders, by bus name for D-Bus ones.
+    /// By pid for socket and spawned senders, by bus name for D-Bus ones: the
+    /// sender's first worker (one process may speak for several).
     [[nodiscard]] Worker* find_sender(const Sender& sender) noexcept;
     [[nodiscard]] Worker* find_pid(pid_t pid) noexcept;
     [[nodiscard]] Worker* find_bus_name(const std::string& bus_name) noexcept;
+    /// Every worker the sender speaks for, in registration order.
+    [[nodiscard]] std::vector<Worker*> of_sender(const Sender& sender);
+    [[nodiscard]] std::vector<Worker*> of_pid(pid_t pid);
+    [[nodiscard]] std::vector<Worker*> of_bus_name(const std::string& bus_name);
     [[nodiscard]] Worker* find_name(const std::string& name) noexcept;
 
     /// Adds a worker; precondition: its name and sender are not taken. Assigns the id.
@@ -40,7 +45,9 @@ public:
     void follow_unit(Worker& worker) noexcept;
     void set_state(Worker& worker, WorkerState state, LateReason late = LateReason::none);
     void set_status(Worker& worker, std::string status);
-    /// Removes and returns the worker.
+    /// A field the table shows changed in place (a worker's failure).
+    void touch() noexcept { ++version_; }
+    /// Removes and returns the worker. Throws std::out_of_range for an unknown id.
     Worker remove(WorkerId id);
     /// Re-assigns every worker's group (a reload changed the groups).
     template <class GroupOf>
@@ -69,8 +76,9 @@ private:
     std::uint64_t version_ = 0;
     // unordered_map nodes never move, so the indexes hold plain pointers.
     std::unordered_map<WorkerId, Worker> workers_;
-    std::unordered_map<pid_t, Worker*> by_pid_;
-    std::unordered_map<std::string, Worker*> by_bus_name_;
+    // One process (or bus connection) may speak for several workers (issue 13).
+    std::unordered_multimap<pid_t, Worker*> by_pid_;
+    std::unordered_multimap<std::string, Worker*> by_bus_name_;
     std::unordered_map<std::string, Worker*> by_name_;
     std::vector<GroupTally> tallies_;
 };

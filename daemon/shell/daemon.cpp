@@ -1,6 +1,7 @@
 #include "shell/daemon.hpp"
 
 #include "base/logger.hpp"
+#include "shell/ignored_key_log.hpp"
 #include "shell/socket_queue_limit.hpp"
 #include "shell/unit_name.hpp"
 
@@ -238,8 +239,9 @@ void Daemon::close() noexcept {
     unit_workers_.close();
     log(LogLevel::info, "received " + std::to_string(dispatcher_->received()) +
                             " datagrams, accepted " + std::to_string(dispatcher_->accepted()) +
-                            ", dropped: " + drops_.summary() + "; sent upstream " +
-                            std::to_string(upstream_.sent()));
+                            ", dropped: " + drops_.summary() +
+                            "; ignored keys: " + IgnoredKeyLog::summary(*broker_) +
+                            "; sent upstream " + std::to_string(upstream_.sent()));
 }
 
 } // namespace nb::daemon

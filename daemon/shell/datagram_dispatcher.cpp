@@ -1,6 +1,7 @@
 #include "shell/datagram_dispatcher.hpp"
 
 #include "base/logger.hpp"
+#include "shell/main_pid.hpp"
 #include "shell/sender_pin.hpp"
 #include "shell/unit_name.hpp"
 
@@ -201,6 +202,28 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
         sender.unit = unit_of_unwatched(pid, datagram.pidfd.get());
     }
 
+    // MAINPID=: the worker is the main process's (an ancestor's), which is
+    // then watched instead of the short-lived sender (shell/main_pid.hpp).
+    pid_t watched = pid;
+    bool watched_known = known;
+    UniqueFd main_pidfd;
+    if (const auto main = message.mainpid(); main && *main != pid) {
+        auto checked =
+            check_main_pid(pid, datagram.pidfd ? datagram.pidfd.get() : -1, credentials.uid, *main);
+        if (checked.pidfd) {
+            sender.pid = *main;
+            watched = *main;
+            watched_known = processes_.watches(*main);
+            main_pidfd = std::move(checked.pidfd);
+        } else {
+            main_pid_log_.log(LogLevel::warning,
+                              "refused key MAINPID=" + std::to_string(*main) + " from pid " +
+                                  std::to_string(pid) + " uid " + std::to_string(credentials.uid) +
+                                  ": " + checked.refusal + "; the rest applies",
+                              now);
+        }
+    }
+
     auto verdict = broker_.on_message(sender, message, now);
     if (verdict == core::Verdict::name_held) {
         verdict = retry_if_holder_exited(sender, message, now);
@@ -210,18 +233,21 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
         return;
     }
     ++accepted_;
+    ignored_keys_.note(broker_, sender, message, now);
     // Only a sender the core keeps a worker for is worth an fd: a STOPPING=1
     // (or a lone barrier) from a stranger leaves nothing to watch.
-    if (known || !broker_.tracks(sender) ||
+    if (watched_known || !broker_.tracks(sender) ||
         (hooks_.follow_unit && hooks_.follow_unit(sender, message))) {
         return;
     }
-    switch (processes_.watch(pid, std::move(datagram.pidfd), std::move(sender.unit))) {
+    switch (processes_.watch(watched,
+                             main_pidfd ? std::move(main_pidfd) : std::move(datagram.pidfd),
+                             std::move(sender.unit))) {
     case ProcessWatcher::Watch::watched:
         break;
     case ProcessWatcher::Watch::gone:
         // Gone already (a one-shot sender): the worker left as soon as it spoke.
-        broker_.on_process_exited(pid, now);
+        broker_.on_process_exited(watched, now);
         break;
     case ProcessWatcher::Watch::no_room:
         // Out of fds: alive as far as we know. Kept, and watched on its next datagram.

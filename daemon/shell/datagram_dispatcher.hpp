@@ -10,6 +10,7 @@
 #include "core/broker.hpp"
 #include "shell/datagram_batch.hpp"
 #include "shell/drop_log.hpp"
+#include "shell/ignored_key_log.hpp"
 #include "shell/process_watcher.hpp"
 
 #include <cstdint>
@@ -96,6 +97,8 @@ private:
     std::uint64_t unverified_ = 0;
     std::uint64_t unwatched_ = 0;
     RateLimitedLog no_room_log_{5, std::chrono::seconds(10)};
+    IgnoredKeyLog ignored_keys_;
+    RateLimitedLog main_pid_log_{5, std::chrono::seconds(10)};
     /// CLOCK_REALTIME and CLOCK_BOOTTIME, read once per batch when first needed.
     timespec batch_clocks_{};
     timespec batch_boottime_{};

@@ -45,15 +45,17 @@ TEST_F(BadInput, EachKindOfJunkIsDroppedAndCountedUnderItsReason) {
     ASSERT_EQ(sender.send("READY=1\nthis is not an assignment"), 0);   // malformed line
     ASSERT_EQ(sender.send("READY=1\nSTATUS=\xff\xfe not UTF-8"), 0);   // bad UTF-8
     ASSERT_EQ(sender.send("READY=2"), 0);                              // bad value
-    ASSERT_EQ(sender.send("READY=1\nMAINPID=1"), 0);                   // forbidden key
-    ASSERT_EQ(sender.send("READY=1\nFDSTORE=1"), 0);                   // forbidden key
-    ASSERT_EQ(sender.send("BARRIER=1"), 0);                            // barrier without fd
+    // Keys with no meaning for a worker are no junk: ignored one by one (issue
+    // 13, worker_keys_test.cpp). A bad value of a known key still is.
+    ASSERT_EQ(sender.send("READY=1\nMAINPID=0"), 0); // bad value
+    ASSERT_EQ(sender.send("READY=1\nBARRIER=1"), 0); // barrier with company
+    ASSERT_EQ(sender.send("BARRIER=1"), 0);          // barrier without fd
     ASSERT_TRUE(barrier(broker.socket_path()));
     drain_upstream();
     EXPECT_EQ(upstream_.count_line("READY=1"), 0U) << "junk made the pool ready";
 
     EXPECT_EQ(broker.terminate(), 0);
-    EXPECT_EQ(drop_summary(broker.log()), "oversize=2 malformed=5 bad-barrier=1 forbidden-key=2");
+    EXPECT_EQ(drop_summary(broker.log()), "oversize=2 malformed=6 bad-barrier=2");
 }
 
 TEST_F(BadInput, ADatagramOf4095BytesIsStillAccepted) {

@@ -17,7 +17,10 @@ daemon::DaemonSettings parse(const Args& args) {
     auto result = parse_command_line(args);
     EXPECT_TRUE(result.ok()) << (result ? "" : result.error().message);
     EXPECT_FALSE(result && result->exit_text);
-    return result ? result->settings : daemon::DaemonSettings{};
+    if (!result) {
+        return {};
+    }
+    return std::move(result->settings);
 }
 
 std::string error_of(const Args& args) {

@@ -53,9 +53,10 @@ TEST(ConfigErrors, EveryTableRefusesUnknownKeys) {
               "test.toml:2:1: unknown key 'rate' in [rate_limit] (known: burst, per_second)");
     EXPECT_EQ(error_of("[spawn]\ncmd = [\"x\"]\n"),
               "test.toml:2:1: unknown key 'cmd' in [spawn] (known: command, workers)");
-    EXPECT_EQ(error_of("[[group]]\nname = \"a\"\nmin_reddy = 1\n"),
-              "test.toml:3:1: unknown key 'min_reddy' in [group] (known: name, expect, required, "
-              "min_ready, match, start_timeout, watchdog)");
+    EXPECT_EQ(
+        error_of("[[group]]\nname = \"a\"\nmin_reddy = 1\n"),
+        "test.toml:3:1: unknown key 'min_reddy' in [group] (known: name, expect, required, "
+        "min_ready, match, start_timeout, watchdog, worker_watchdog_min, worker_watchdog_max)");
     EXPECT_EQ(error_of("[[allow]]\nusers = \"root\"\n"),
               "test.toml:2:1: unknown key 'users' in [allow] (known: uid, user, gid, group, unit, "
               "names)");

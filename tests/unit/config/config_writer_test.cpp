@@ -46,6 +46,8 @@ void expect_same(const daemon::DaemonSettings& a, const daemon::DaemonSettings& 
         EXPECT_EQ(x.groups[i].match, y.groups[i].match);
         EXPECT_EQ(x.groups[i].start_timeout, y.groups[i].start_timeout);
         EXPECT_EQ(x.groups[i].watchdog, y.groups[i].watchdog);
+        EXPECT_EQ(x.groups[i].worker_watchdog_min, y.groups[i].worker_watchdog_min);
+        EXPECT_EQ(x.groups[i].worker_watchdog_max, y.groups[i].worker_watchdog_max);
     }
     ASSERT_EQ(x.allow.size(), y.allow.size());
     for (std::size_t i = 0; i < x.allow.size(); ++i) {
@@ -87,6 +89,8 @@ TEST(ConfigWriter, EverySettingSurvivesARoundTrip) {
     web.match = {"web-*", "w[0-9]"};
     web.start_timeout = 30s;
     web.watchdog = 10s;
+    web.worker_watchdog_min = 2s;
+    web.worker_watchdog_max = 30min;
     core::GroupConfig cache;
     cache.name = "cache";
     cache.required = false;

@@ -77,5 +77,17 @@ TEST(AHugeStatusIntervalOnTheCommandLine, IsRefusedWithTheBound) {
     EXPECT_EQ(result.error().message, "--status-interval: '20000w' is too long: the maximum is 1h");
 }
 
+TEST(AWorkersOwnWatchdogBounds, AreReadAndMustNotCross) {
+    auto loaded = load_config_string("[[group]]\nname = \"web\"\nworker_watchdog_min = \"2s\"\n"
+                                     "worker_watchdog_max = \"10min\"\n",
+                                     "test.toml");
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(loaded->broker.groups[0].worker_watchdog_min, 2s);
+    EXPECT_EQ(loaded->broker.groups[0].worker_watchdog_max, 10min);
+    EXPECT_EQ(error_of("[[group]]\nname = \"web\"\nworker_watchdog_max = \"500ms\"\n"),
+              "test.toml:3:23: group.worker_watchdog_max: worker_watchdog_min is more than "
+              "worker_watchdog_max");
+}
+
 } // namespace
 } // namespace nb::config

@@ -1,5 +1,6 @@
-// Who gets in: forbidden keys, policy, names, rate limits, max_workers, and the
+// Who gets in: keys with no meaning for a worker, policy, names, rate limits, max_workers, and the
 // promise that nothing a worker sends becomes a line of its own upstream.
+#include "core/worker_keys.hpp"
 #include "harness.hpp"
 
 #include <gmock/gmock.h>
@@ -10,22 +11,60 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ForbiddenKey : public ::testing::TestWithParam<const char*> {};
+class AKeyWithNoMeaningForAWorker : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(ForbiddenKey, DropsTheWholeMessage) {
+// Issue 13: systemd applies a datagram key by key; so does the broker. Until
+// then these keys made the whole datagram a drop (forbidden-key).
+TEST_P(AKeyWithNoMeaningForAWorker, IsIgnoredCountedAndTheRestApplies) {
     Harness h(pool_of(1));
     h.take();
+    const std::string key = std::string(GetParam()).substr(0, std::string(GetParam()).find('='));
     const std::string datagram = std::string("READY=1\nSTATUS=hi\n") + GetParam();
-    EXPECT_EQ(h.send(101, datagram), Verdict::forbidden_key);
-    EXPECT_EQ(h.broker.counts().known, 0U);
-    EXPECT_EQ(h.broker.state(), BrokerState::starting);
-    EXPECT_TRUE(h.take().empty());
+    EXPECT_EQ(h.send(101, datagram), Verdict::accepted);
+    EXPECT_EQ(h.broker.counts().known, 1U);
+    EXPECT_EQ(h.broker.state(), BrokerState::ready);
+    const auto ignored = h.broker.ignored_keys();
+    ASSERT_EQ(ignored.size(), 1U);
+    EXPECT_EQ(ignored[0].row, worker_key(key).key);
+    EXPECT_EQ(ignored[0].count, 1U);
+    // Nothing of the worker's reaches upstream: not its key, not its value.
+    for (const auto& sent : h.take()) {
+        EXPECT_FALSE(value_of(sent, key).has_value()) << sent;
+        EXPECT_THAT(sent, Not(HasSubstr(GetParam()))) << sent;
+    }
 }
 
-INSTANTIATE_TEST_SUITE_P(FromAWorker, ForbiddenKey,
-                         ::testing::Values("MAINPID=1", "MAINPIDFDID=7", "NOTIFYACCESS=all",
-                                           "FDSTORE=1", "FDSTOREREMOVE=1", "FDNAME=x", "FDPOLL=0",
-                                           "WATCHDOG_USEC=1000000", "EXIT_STATUS=3", "BARRIER=1"));
+INSTANTIATE_TEST_SUITE_P(FromAWorker, AKeyWithNoMeaningForAWorker,
+                         ::testing::Values("NOTIFYACCESS=all", "FDSTORE=1", "FDSTOREREMOVE=1",
+                                           "FDNAME=x", "FDPOLL=0", "RESTART_RESET=1",
+                                           "X_SYSTEMD_UNIT_ACTIVE=1", "X_APP=1", "UNHEARD_OF=1"));
+
+TEST(IgnoredKeys, AreCountedPerRowOfTheTable) {
+    Harness h(pool_of(2));
+    h.worker(1, "FDSTORE=1\nUNHEARD_OF=1");
+    h.worker(2, "FDSTORE=1\nALSO_UNHEARD=1\nREADY=1");
+    const auto ignored = h.broker.ignored_keys();
+    ASSERT_EQ(ignored.size(), 2U);
+    EXPECT_EQ(ignored[0].row, "FDSTORE");
+    EXPECT_EQ(ignored[0].count, 2U);
+    EXPECT_EQ(ignored[1].row, "*");
+    EXPECT_EQ(ignored[1].count, 2U);
+    EXPECT_EQ(h.broker.counts().ready, 1U);
+}
+
+TEST(AKeyWithNoMeaningForAWorkerFromABusCaller, IsRefusedSoTheCallerHearsOfIt) {
+    Harness h(pool_of(1));
+    EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1\nFDSTORE=1"), Verdict::forbidden_key);
+    EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1\nMAINPID=1"), Verdict::forbidden_key);
+    EXPECT_EQ(h.broker.counts().known, 0U);
+    EXPECT_EQ(h.send_as(bus_sender(":1.4"), "READY=1"), Verdict::accepted);
+}
+
+TEST(ABarrierWithCompany, IsRefusedWhole) {
+    Harness h(pool_of(1));
+    EXPECT_EQ(h.send(101, "READY=1\nBARRIER=1"), Verdict::forbidden_key);
+    EXPECT_EQ(h.broker.counts().known, 0U);
+}
 
 TEST(ALoneBarrier, IsAcceptedAndChangesNothing) {
     Harness h(pool_of(1));

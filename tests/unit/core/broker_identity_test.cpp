@@ -26,8 +26,11 @@ TEST(ABusWorker, IsNotTouchedByTheExitOfAProcessWithTheSamePid) {
 }
 
 TEST(AWorker, ThatRenamesItselfLeavesItsOldNameQuietly) {
+    // Only a name it did not choose (pid:N, its unit) is renamed; a second
+    // X_WORKER= is a second worker (issue 13, broker_multi_worker_test.cpp).
     Harness h(pool_of(2));
-    h.worker(1, "READY=1");
+    h.send(101, "READY=1");
+    ASSERT_EQ(h.broker.workers(h.now).front().name, "pid:101");
     h.send(101, "X_WORKER=web-9\nREADY=1");
     const auto rows = h.broker.workers(h.now);
     ASSERT_EQ(rows.size(), 1U);

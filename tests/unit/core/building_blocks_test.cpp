@@ -1,8 +1,8 @@
-// The small pieces: names, forbidden keys, the deadline queue, the registry,
+// The small pieces: names, the key table, the deadline queue, the registry,
 // the readiness rule.
 #include "core/deadline_queue.hpp"
-#include "core/forbidden_keys.hpp"
 #include "core/readiness_rule.hpp"
+#include "core/worker_keys.hpp"
 #include "core/worker_name.hpp"
 #include "core/worker_registry.hpp"
 
@@ -25,23 +25,42 @@ TEST(AWorkerName, IsOneToSixtyFourSafeCharacters) {
     }
 }
 
-TEST(ForbiddenKeys, CoverWhatOnlyTheMainProcessMaySend) {
-    for (const char* key : {"MAINPID", "MAINPIDFDID", "NOTIFYACCESS", "FDSTORE", "FDSTOREREMOVE",
-                            "FDNAME", "FDPOLL", "WATCHDOG_USEC", "EXIT_STATUS", "BARRIER"}) {
-        EXPECT_TRUE(is_forbidden_key(key)) << key;
+TEST(TheKeyTable, GivesEveryKeyAWorkerMaySendOneRow) {
+    for (const char* key :
+         {"READY",          "STATUS",        "STOPPING",      "RELOADING",
+          "MONOTONIC_USEC", "WATCHDOG",      "WATCHDOG_USEC", "EXTEND_TIMEOUT_USEC",
+          "ERRNO",          "BUSERROR",      "VARLINKERROR",  "EXIT_STATUS",
+          "MAINPID",        "MAINPIDFD",     "MAINPIDFDID",   "BARRIER",
+          "FDSTORE",        "FDSTOREREMOVE", "FDNAME",        "FDPOLL",
+          "NOTIFYACCESS",   "RESTART_RESET", "X_WORKER"}) {
+        EXPECT_EQ(worker_key(key).key, key);
     }
-    for (const char* key : {"READY", "STATUS", "WATCHDOG", "RELOADING", "STOPPING", "ERRNO",
-                            "EXTEND_TIMEOUT_USEC", "MONOTONIC_USEC", "X_WORKER", "MAIN"}) {
-        EXPECT_FALSE(is_forbidden_key(key)) << key;
-    }
+    EXPECT_EQ(worker_key("X_SYSTEMD_HIBERNATE").key, "X_SYSTEMD_*");
+    EXPECT_EQ(worker_key("X_APP_STATE").key, "X_*");
+    EXPECT_EQ(worker_key("MAIN").key, "*");
+    EXPECT_EQ(worker_key("READYX").key, "*");
+    EXPECT_EQ(worker_keys().back().key, "*");
 }
 
-TEST(ForbiddenKeys, SpareALoneBarrierButNotABarrierWithCompany) {
+TEST(TheKeyTable, IgnoresWhatHasNoMeaningForAWorker) {
+    for (const char* key : {"FDSTORE", "FDSTOREREMOVE", "FDNAME", "FDPOLL", "NOTIFYACCESS",
+                            "RESTART_RESET", "X_SYSTEMD_X", "X_APP", "UNKNOWN"}) {
+        EXPECT_EQ(worker_key(key).use, KeyUse::ignored) << key;
+    }
+    for (const char* key : {"READY", "STATUS", "WATCHDOG", "RELOADING", "STOPPING",
+                            "EXTEND_TIMEOUT_USEC", "X_WORKER"}) {
+        EXPECT_EQ(worker_key(key).use, KeyUse::applied) << key;
+    }
+    EXPECT_EQ(worker_key("BARRIER").use, KeyUse::barrier);
+    EXPECT_EQ(worker_key("MONOTONIC_USEC").use, KeyUse::paired);
+}
+
+TEST(ABarrier, IsLoneOnlyWithoutCompany) {
     auto lone = proto::Message::parse("BARRIER=1");
     auto mixed = proto::Message::parse("READY=1\nBARRIER=1");
     ASSERT_TRUE(lone.ok() && mixed.ok());
-    EXPECT_EQ(find_forbidden_key(lone.value()), std::nullopt);
-    EXPECT_EQ(find_forbidden_key(mixed.value()), "BARRIER");
+    EXPECT_TRUE(is_lone_barrier(lone.value()));
+    EXPECT_FALSE(is_lone_barrier(mixed.value()));
 }
 
 TEST(ADeadlineQueue, GivesTheEarliestAndMovesDeadlines) {
