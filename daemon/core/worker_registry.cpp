@@ -1,6 +1,8 @@
 #include "core/worker_registry.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace nb::core {
 namespace {
@@ -91,6 +93,11 @@ void WorkerRegistry::set_status(Worker& worker, std::string status) {
 
 Worker WorkerRegistry::remove(WorkerId id) {
     auto found = workers_.find(id);
+    if (found == workers_.end()) {
+        // Callers pass ids they just found; moving out of end() would be
+        // undefined behaviour (GCC 14 sees the path: -Wnull-dereference).
+        throw std::out_of_range("no worker with id " + std::to_string(id));
+    }
     unindex(found->second);
     erase_name(found->second);
     count(found->second, -1);

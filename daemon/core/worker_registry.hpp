@@ -40,7 +40,7 @@ public:
     void follow_unit(Worker& worker) noexcept;
     void set_state(Worker& worker, WorkerState state, LateReason late = LateReason::none);
     void set_status(Worker& worker, std::string status);
-    /// Removes and returns the worker.
+    /// Removes and returns the worker. Throws std::out_of_range for an unknown id.
     Worker remove(WorkerId id);
     /// Re-assigns every worker's group (a reload changed the groups).
     template <class GroupOf>
