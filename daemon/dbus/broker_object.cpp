@@ -89,7 +89,8 @@ void BrokerObject::emit_changed(const std::vector<std::string>& names) {
             invalidated.push_back(name);
         }
     }
-    auto signal = getObject().createSignal("org.freedesktop.DBus.Properties", "PropertiesChanged");
+    auto signal = sdbus_seam::create_signal(getObject(), "org.freedesktop.DBus.Properties",
+                                            "PropertiesChanged");
     signal << std::string(INTERFACE_NAME) << changed << invalidated;
     getObject().emitSignal(signal);
 }

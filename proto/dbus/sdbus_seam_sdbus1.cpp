@@ -45,6 +45,11 @@ void request_name(sdbus::IConnection& connection, const std::string& name) {
     connection.requestName(name);
 }
 
+sdbus::Signal create_signal(sdbus::IObject& object, const std::string& interface,
+                            const std::string& member) {
+    return object.createSignal(interface, member);
+}
+
 sdbus::Slot add_match(sdbus::IConnection& connection, const std::string& rule,
                       std::function<void(sdbus::Message&)> handler) {
     return connection.addMatch(rule, std::move(handler));

@@ -31,10 +31,16 @@ void request_name(sdbus::IConnection& connection, const std::string& name) {
     connection.requestName(sdbus::ServiceName{name});
 }
 
+sdbus::Signal create_signal(sdbus::IObject& object, const std::string& interface,
+                            const std::string& member) {
+    return object.createSignal(sdbus::InterfaceName{interface}, sdbus::SignalName{member});
+}
+
 sdbus::Slot add_match(sdbus::IConnection& connection, const std::string& rule,
                       std::function<void(sdbus::Message&)> handler) {
     return connection.addMatch(
-        rule, [handler = std::move(handler)](sdbus::Message message) { handler(message); });
+        rule, [handler = std::move(handler)](sdbus::Message message) { handler(message); },
+        sdbus::return_slot);
 }
 
 void finish_proxy_registration(sdbus::IProxy& /*proxy*/) {

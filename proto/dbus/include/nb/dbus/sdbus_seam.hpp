@@ -46,6 +46,8 @@ struct ErrorArgument<std::function<void(Reply, Error)>> {
 /// What an async reply handler (callMethodAsync(...).uponReplyInvoke) gets as
 /// its first argument: `const sdbus::Error*` (1.x) or
 /// `std::optional<sdbus::Error>` (2.x). Both test as bool and have `->`.
+/// Take it as `const ReplyError&`: a by-value optional<Error> there trips
+/// GCC 14's -Wmaybe-uninitialized inside sdbus-c++'s own apply_impl.
 using ReplyError = detail::ErrorArgument<sdbus::async_reply_handler>::type;
 
 /// The sdbus-c++ major version built against (1 or 2), for messages.
@@ -63,6 +65,9 @@ using ReplyError = detail::ErrorArgument<sdbus::async_reply_handler>::type;
                                                             const std::string& path);
 /// Claims a well-known name (blocks). Throws sdbus::Error.
 void request_name(sdbus::IConnection& connection, const std::string& name);
+/// A signal of `object`'s to fill and emitSignal() (2.x: strong-typed names).
+[[nodiscard]] sdbus::Signal create_signal(sdbus::IObject& object, const std::string& interface,
+                                          const std::string& member);
 /// Calls `handler` for every message matching `rule` while the slot lives
 /// (1.x hands the message by reference, 2.x by value). Throws sdbus::Error.
 [[nodiscard]] sdbus::Slot add_match(sdbus::IConnection& connection, const std::string& rule,
