@@ -77,14 +77,14 @@ bool process_one(sdbus::IConnection& connection) {
     return connection.processPendingRequest();
 }
 
-CallTracker::CallTracker(sdbus::IObject& object) : object_(object) {
-    const auto probe = object_.createSignal("org.freedesktop.DBus.Peer", "Probe");
-    bus_ = sd_bus_message_get_bus(RawMessage::of(probe));
+CallTracker::CallTracker(sdbus::IObject& object) {
+    const auto probe = object.createSignal("org.freedesktop.DBus.Peer", "Probe");
+    handle_ = sd_bus_message_get_bus(RawMessage::of(probe));
 }
 
 std::optional<CurrentCall> CallTracker::current() const {
     sd_bus_message* call =
-        bus_ != nullptr ? sd_bus_get_current_message(static_cast<sd_bus*>(bus_)) : nullptr;
+        handle_ != nullptr ? sd_bus_get_current_message(static_cast<sd_bus*>(handle_)) : nullptr;
     if (call == nullptr) {
         return std::nullopt;
     }

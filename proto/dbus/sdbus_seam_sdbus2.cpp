@@ -77,11 +77,12 @@ bool process_one(sdbus::IConnection& connection) {
     return connection.processPendingEvent();
 }
 
-CallTracker::CallTracker(sdbus::IObject& object) : object_(object) {}
+CallTracker::CallTracker(sdbus::IObject& object) : handle_(&object.getConnection()) {}
 
 std::optional<CurrentCall> CallTracker::current() const {
     // sd_bus_get_current_message() underneath: set for property getters too.
-    const sdbus::Message call = object_.getConnection().getCurrentlyProcessedMessage();
+    const sdbus::Message call =
+        static_cast<const sdbus::IConnection*>(handle_)->getCurrentlyProcessedMessage();
     if (!call.isValid()) {
         return std::nullopt;
     }

@@ -117,8 +117,9 @@ public:
     [[nodiscard]] std::optional<CurrentCall> current() const;
 
 private:
-    sdbus::IObject& object_;
-    void* bus_ = nullptr; ///< 1.x: the connection's sd_bus (owned by it)
+    /// 1.x: the connection's sd_bus; 2.x: the object's IConnection (both
+    /// owned by the connection, which outlives the object).
+    void* handle_ = nullptr;
 };
 
 } // namespace nb::dbus::sdbus_seam
