@@ -2,6 +2,8 @@
 
 #include "subcommand.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <cstdio>
@@ -94,7 +96,7 @@ std::unique_ptr<sdbus::IConnection> open_inspect_bus(const std::string& bus) {
 }
 
 BrokerSnapshot fetch_snapshot(sdbus::IConnection& connection, const std::string& bus_name) {
-    auto proxy = sdbus::createProxy(connection, bus_name, broker_object_path);
+    auto proxy = dbus::sdbus_seam::create_proxy(connection, bus_name, broker_object_path);
     std::map<std::string, sdbus::Variant> values;
     proxy->callMethod("GetAll")
         .onInterface("org.freedesktop.DBus.Properties")
@@ -107,7 +109,7 @@ BrokerSnapshot fetch_snapshot(sdbus::IConnection& connection, const std::string&
 
 void fetch_workers(sdbus::IConnection& connection, const std::string& bus_name,
                    BrokerSnapshot& snapshot) {
-    auto proxy = sdbus::createProxy(connection, bus_name, broker_object_path);
+    auto proxy = dbus::sdbus_seam::create_proxy(connection, bus_name, broker_object_path);
     sdbus::Variant workers;
     proxy->callMethod("Get")
         .onInterface("org.freedesktop.DBus.Properties")

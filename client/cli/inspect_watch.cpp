@@ -7,6 +7,8 @@
 #include "inspect_options.hpp"
 #include "stop_signals.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <algorithm>
@@ -48,7 +50,8 @@ int watch_main(int argc, char** argv) {
 
         // Subscribe before reading, so no change falls between the two; changes
         // older than the snapshot are recognised by their Generation.
-        auto proxy = sdbus::createProxy(*connection, options.bus_name, broker_object_path);
+        auto proxy =
+            dbus::sdbus_seam::create_proxy(*connection, options.bus_name, broker_object_path);
         proxy->uponSignal("PropertiesChanged")
             .onInterface("org.freedesktop.DBus.Properties")
             .call([&](const std::string& interface,
@@ -82,8 +85,9 @@ int watch_main(int argc, char** argv) {
                 print_line(format_change(snapshot, names, options.json));
                 ++changes;
             });
-        proxy->finishRegistration();
-        auto owner_watch = connection->addMatch(
+        dbus::sdbus_seam::finish_proxy_registration(*proxy);
+        auto owner_watch = dbus::sdbus_seam::add_match(
+            *connection,
             "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
             "member='NameOwnerChanged',arg0='" +
                 options.bus_name + "'",
@@ -100,7 +104,7 @@ int watch_main(int argc, char** argv) {
         auto last_change = clock::now();
         unsigned long seen = 0;
         while (stop_signal() == 0) {
-            while (connection->processPendingRequest()) {
+            while (dbus::sdbus_seam::process_one(*connection)) {
             }
             if (changes != seen) {
                 seen = changes;

@@ -3,13 +3,10 @@
 #include "dbus/call_errors.hpp"
 #include "dbus/call_message.hpp"
 
-#include <systemd/sd-bus.h>
-
 #include <algorithm>
 #include <exception>
 #include <limits>
 #include <new>
-#include <string_view>
 #include <utility>
 
 namespace nb::dbus {
@@ -23,22 +20,11 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
     } catch (const sdbus::Error&) {
         throw;
     } catch (const std::bad_alloc&) {
-        throw sdbus::Error("org.freedesktop.DBus.Error.NoMemory", "out of memory");
+        throw sdbus_seam::make_error("org.freedesktop.DBus.Error.NoMemory", "out of memory");
     } catch (const std::exception& e) {
-        throw sdbus::Error(error_failed, e.what());
+        throw sdbus_seam::make_error(error_failed, e.what());
     }
 }
-
-// sdbus-c++ 1.2 says which message is being processed only inside method
-// handlers (getCurrentlyProcessedMessage() is null in property getters), and
-// keeps its sd_bus to itself. sd-bus knows both: the bus comes from any message
-// of the connection, reached through Message's protected handle (a pointer to
-// member named through a derived class is plain C++).
-struct RawMessage : sdbus::Message {
-    static sd_bus_message* of(const sdbus::Message& m) {
-        return static_cast<sd_bus_message*>(m.*(&RawMessage::msg_));
-    }
-};
 
 std::string describe(const core::Sender& sender) {
     std::string text = "uid " + std::to_string(sender.uid) + ", pid " + std::to_string(sender.pid) +
@@ -53,12 +39,12 @@ std::string describe(const core::Sender& sender) {
 
 BrokerObject::BrokerObject(sdbus::IConnection& connection, core::Broker& broker,
                            Callbacks callbacks)
-    : AdaptorInterfaces(connection, object_path)
+    : AdaptorInterfaces(connection, sdbus::ObjectPath(object_path))
     , broker_(broker)
     , callbacks_(std::move(callbacks))
-    , bus_daemon_(sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus")) {
-    const auto probe = getObject().createSignal(INTERFACE_NAME, "Probe");
-    bus_ = sd_bus_message_get_bus(RawMessage::of(probe));
+    , bus_daemon_(
+          sdbus_seam::create_proxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus"))
+    , calls_(getObject()) {
     registerAdaptor();
 }
 
@@ -103,7 +89,8 @@ void BrokerObject::emit_changed(const std::vector<std::string>& names) {
             invalidated.push_back(name);
         }
     }
-    auto signal = getObject().createSignal("org.freedesktop.DBus.Properties", "PropertiesChanged");
+    auto signal = sdbus_seam::create_signal(getObject(), "org.freedesktop.DBus.Properties",
+                                            "PropertiesChanged");
     signal << std::string(INTERFACE_NAME) << changed << invalidated;
     getObject().emitSignal(signal);
 }
@@ -123,21 +110,20 @@ std::vector<WorkerRow> BrokerObject::rows(const std::vector<core::WorkerInfo>& w
 }
 
 const BrokerObject::Caller& BrokerObject::current_caller(std::string& bus_name) {
-    sd_bus_message* call = bus_ != nullptr ? sd_bus_get_current_message(bus_) : nullptr;
-    const char* sender = call != nullptr ? sd_bus_message_get_sender(call) : nullptr;
-    if (call == nullptr) {
-        throw sdbus::Error(error_failed, "no current call");
+    auto call = calls_.current();
+    if (!call) {
+        throw sdbus_seam::make_error(error_failed, "no current call");
     }
-    bus_name = sender != nullptr ? sender : "";
+    bus_name = std::move(call->sender);
     if (auto found = callers_.find(bus_name); found != callers_.end()) {
         return found->second;
     }
     if (bus_name.empty() || bus_name.front() != ':') {
-        throw sdbus::Error(error_access_denied, "the bus did not say who is calling");
+        throw sdbus_seam::make_error(error_access_denied, "the bus did not say who is calling");
     }
     if (callers_.size() >= max_callers) {
-        throw sdbus::Error(error_limits_exceeded,
-                           "too many D-Bus callers at once (" + std::to_string(max_callers) + ")");
+        throw sdbus_seam::make_error(error_limits_exceeded, "too many D-Bus callers at once (" +
+                                                                std::to_string(max_callers) + ")");
     }
     // The bus daemon's word (the kernel's credentials of the connection, taken
     // when it connected), once per unique name: a unique name never changes
@@ -151,13 +137,13 @@ const BrokerObject::Caller& BrokerObject::current_caller(std::string& bus_name) 
             .withArguments(bus_name)
             .storeResultsTo(reply);
     } catch (const sdbus::Error& e) {
-        throw sdbus::Error(error_access_denied,
-                           "cannot ask the bus who " + bus_name + " is: " + e.getMessage());
+        throw sdbus_seam::make_error(error_access_denied, "cannot ask the bus who " + bus_name +
+                                                              " is: " + e.getMessage());
     }
     auto credentials = credentials_from_reply(reply);
     if (!credentials) {
-        throw sdbus::Error(error_access_denied,
-                           "the bus gave no uid for " + bus_name + "; refusing the call");
+        throw sdbus_seam::make_error(error_access_denied,
+                                     "the bus gave no uid for " + bus_name + "; refusing the call");
     }
     Caller caller = verify_caller(std::move(*credentials), callbacks_.unit_of);
     return callers_.emplace(bus_name, std::move(caller)).first->second;
@@ -179,7 +165,7 @@ void BrokerObject::handle(const std::string& name, std::vector<proto::Assignment
     guarded([&] {
         auto message = message_for_call(name, std::move(assignments));
         if (!message) {
-            throw sdbus::Error(error_invalid_args, message.error().message);
+            throw sdbus_seam::make_error(error_invalid_args, message.error().message);
         }
         const core::Sender sender = current_sender();
         const core::Verdict verdict = broker_.on_message(sender, *message, callbacks_.now());
@@ -239,23 +225,22 @@ std::string BrokerObject::StatusText() {
 }
 std::vector<WorkerRow> BrokerObject::Workers() {
     return guarded([&] {
-        sd_bus_message* call = bus_ != nullptr ? sd_bus_get_current_message(bus_) : nullptr;
-        const char* member = call != nullptr ? sd_bus_message_get_member(call) : nullptr;
+        const auto call = calls_.current();
         std::string bus_name;
         const Caller& caller = current_caller(bus_name);
         if (!may_read_workers(caller)) {
             // GetAll must still give ordinary users State, the counts and
             // StatusText: the table is left empty there, refused on Get.
-            if (member != nullptr && std::string_view(member) == "GetAll") {
+            if (call && call->member == "GetAll") {
                 return std::vector<WorkerRow>{};
             }
-            throw sdbus::Error(error_access_denied, "the worker table is for root, uid " +
-                                                        std::to_string(callbacks_.reader_uid) +
-                                                        " and group " +
-                                                        std::to_string(callbacks_.reader_gid) +
-                                                        "; uid " + std::to_string(caller.uid) +
-                                                        " may read State, the counts "
-                                                        "and StatusText");
+            throw sdbus_seam::make_error(error_access_denied,
+                                         "the worker table is for root, uid " +
+                                             std::to_string(callbacks_.reader_uid) + " and group " +
+                                             std::to_string(callbacks_.reader_gid) + "; uid " +
+                                             std::to_string(caller.uid) +
+                                             " may read State, the counts "
+                                             "and StatusText");
         }
         return rows(broker_.workers(callbacks_.now()));
     });

@@ -16,10 +16,10 @@
 #include "dbus/caller_identity.hpp"
 
 #include <nb/dbus/broker1_adaptor.hpp>
+#include <nb/dbus/sdbus_seam.hpp>
 #include <nb/proto/message.hpp>
 
 #include <sdbus-c++/sdbus-c++.h>
-#include <systemd/sd-bus.h>
 
 #include <chrono>
 #include <cstddef>
@@ -105,7 +105,8 @@ private:
     Callbacks callbacks_;
     std::unordered_map<std::string, Caller> callers_;
     std::unique_ptr<sdbus::IProxy> bus_daemon_;
-    sd_bus* bus_ = nullptr; ///< the connection's, owned by it
+    /// Which call a getter serves (sdbus-c++ 1.x tells method handlers only).
+    sdbus_seam::CallTracker calls_;
 };
 
 } // namespace nb::dbus

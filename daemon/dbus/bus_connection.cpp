@@ -1,5 +1,7 @@
 #include "dbus/bus_connection.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <sdbus-c++/Error.h>
 #include <systemd/sd-bus.h>
 
@@ -26,8 +28,8 @@ void probe_address(const std::string& address) {
     }
     sd_bus_flush_close_unref(bus);
     if (r < 0) {
-        throw sdbus::Error("org.freedesktop.DBus.Error.NoServer",
-                           "cannot connect to " + address + ": " + std::strerror(-r));
+        throw sdbus_seam::make_error("org.freedesktop.DBus.Error.NoServer",
+                                     "cannot connect to " + address + ": " + std::strerror(-r));
     }
 }
 

@@ -1,5 +1,7 @@
 #include "dbus/bus_pump.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <sdbus-c++/Error.h>
 
 #include <cstdint>
@@ -88,7 +90,7 @@ void BusPump::process() noexcept {
     try {
         // Stop as soon as a callback closed us (prepare_ gone).
         for (int i = 0; i < max_requests_per_turn && prepare_; ++i) {
-            if (!connection_.processPendingRequest()) {
+            if (!sdbus_seam::process_one(connection_)) {
                 return;
             }
         }
@@ -106,9 +108,9 @@ void BusPump::rearm() noexcept {
     if (failed_) {
         return;
     }
-    sdbus::IConnection::PollData data{};
+    sdbus_seam::PollState data{};
     try {
-        data = connection_.getEventLoopPollData();
+        data = sdbus_seam::poll_state(connection_);
     } catch (const sdbus::Error& e) {
         fail(e.getMessage() + " (" + e.getName() + ")");
         return;

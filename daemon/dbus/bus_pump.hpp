@@ -2,9 +2,10 @@
 // Runs one sdbus-c++ connection on a libuv loop, without a thread of its own.
 // Before every loop iteration (uv_prepare_t) it re-reads getEventLoopPollData()
 // — sd-bus may have queued messages or changed what it waits for in any call,
-// not only in processPendingRequest() — and re-arms a uv_poll_t on the bus fd
-// and a uv_timer_t on the absolute CLOCK_MONOTONIC timeout. When either fires it
-// calls processPendingRequest() until sd-bus has nothing left (bounded per turn).
+// not only while processing — and re-arms a uv_poll_t on the bus fd and a
+// uv_timer_t on the absolute CLOCK_MONOTONIC timeout. When either fires it
+// processes requests until sd-bus has nothing left (bounded per turn). What
+// sdbus-c++ 1.x and 2.x call these is in <nb/dbus/sdbus_seam.hpp>.
 // Thread-safety: the loop thread only; the connection must be used from it only.
 
 #include "base/uv_handle.hpp"
@@ -35,7 +36,7 @@ public:
     /// Stops watching the connection and starts closing the handles. Idempotent.
     void close() noexcept;
     [[nodiscard]] bool failed() const noexcept { return failed_; }
-    /// True inside processPendingRequest(), i.e. inside an sd-bus callback: the
+    /// True while processing requests, i.e. inside an sd-bus callback: the
     /// connection must not be destroyed now (close() the pump, destroy later).
     [[nodiscard]] bool dispatching() const noexcept { return dispatching_; }
 

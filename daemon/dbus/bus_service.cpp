@@ -7,6 +7,8 @@
 #include "dbus/bus_pump.hpp"
 #include "dbus/properties_snapshot.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <systemd/sd-login.h>
 
 #include <algorithm>
@@ -121,9 +123,9 @@ void BusService::Impl::connect() noexcept {
         callbacks.reader_gid = getegid();
         // Export before claiming the name: whoever sees the name finds the object.
         object = std::make_unique<BrokerObject>(*connection, broker, std::move(callbacks));
-        peer_match = connection->addMatch(name_owner_changed_rule,
-                                          [this](sdbus::Message& m) { on_name_owner_changed(m); });
-        connection->requestName(settings.name);
+        peer_match = sdbus_seam::add_match(*connection, name_owner_changed_rule,
+                                           [this](sdbus::Message& m) { on_name_owner_changed(m); });
+        sdbus_seam::request_name(*connection, settings.name);
         pump = std::make_unique<BusPump>(loop, *connection,
                                          [this](const std::string& why) { on_pump_failure(why); });
         if (pump->failed()) {

@@ -1,5 +1,7 @@
 #include "dbus/call_errors.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <array>
 #include <cstddef>
 #include <string>
@@ -31,7 +33,7 @@ static_assert(static_cast<std::size_t>(core::Verdict::name_held) + 1 == refusals
 std::optional<sdbus::Error> error_for(core::Verdict verdict, std::string_view who) {
     const auto index = static_cast<std::size_t>(verdict);
     if (index >= refusals.size()) {
-        return sdbus::Error(error_failed, "refused");
+        return sdbus_seam::make_error(error_failed, "refused");
     }
     const Refusal& refusal = refusals[index];
     if (refusal.error == nullptr) {
@@ -41,7 +43,7 @@ std::optional<sdbus::Error> error_for(core::Verdict verdict, std::string_view wh
     if (const auto at = why.find("{}"); at != std::string::npos) {
         why.replace(at, 2, who);
     }
-    return sdbus::Error(refusal.error, why);
+    return sdbus_seam::make_error(refusal.error, why);
 }
 
 } // namespace nb::dbus

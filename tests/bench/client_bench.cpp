@@ -111,6 +111,17 @@ struct Times {
     double cpu = 0;
 };
 
+// Google Benchmark 1.7 (Debian 12) flags a failed run with error_occurred, 1.8
+// and later (Debian 13) with skipped.
+template <class Run>
+bool run_failed(const Run& run) {
+    if constexpr (requires { run.skipped; }) {
+        return static_cast<bool>(run.skipped);
+    } else {
+        return run.error_occurred;
+    }
+}
+
 // Remembers each benchmark's time per iteration (the median when repeated)
 // while printing as usual.
 class RecordingReporter : public benchmark::ConsoleReporter {
@@ -120,7 +131,7 @@ public:
         for (const auto& run : runs) {
             const bool single = run.run_type == Run::RT_Iteration && run.repetitions <= 1;
             const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-            if ((single || median) && !run.error_occurred) {
+            if ((single || median) && !run_failed(run)) {
                 times[run.run_name.str()] = {run.GetAdjustedRealTime(), run.GetAdjustedCPUTime()};
             }
         }

@@ -4,7 +4,7 @@ namespace nb::test {
 
 BusClient::BusClient(uv_loop_t* loop, const std::string& address)
     : connection_(sdbus::createSessionBusConnectionWithAddress(address))
-    , proxy_(sdbus::createProxy(*connection_, broker_name, broker_path)) {
+    , proxy_(dbus::sdbus_seam::create_proxy(*connection_, broker_name, broker_path)) {
     proxy_->uponSignal("PropertiesChanged")
         .onInterface("org.freedesktop.DBus.Properties")
         .call([this](const std::string& interface,
@@ -15,7 +15,7 @@ BusClient::BusClient(uv_loop_t* loop, const std::string& address)
                 invalidations.push_back(invalidated);
             }
         });
-    proxy_->finishRegistration();
+    dbus::sdbus_seam::finish_proxy_registration(*proxy_);
     pump_ = std::make_unique<dbus::BusPump>(loop, *connection_, nullptr);
 }
 

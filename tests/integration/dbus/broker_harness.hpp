@@ -13,6 +13,8 @@
 #include "private_bus.hpp"
 #include "test_loop.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <chrono>
@@ -42,9 +44,9 @@ public:
         proxy_->callMethodAsync(method)
             .onInterface(broker_interface)
             .withArguments(args...)
-            .uponReplyInvoke([&](const sdbus::Error* e) {
+            .uponReplyInvoke([&](dbus::sdbus_seam::ReplyError e) {
                 done = true;
-                if (e != nullptr) {
+                if (e) {
                     error = e->getName() + ": " + e->getMessage();
                 }
             });

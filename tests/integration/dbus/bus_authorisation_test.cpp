@@ -108,7 +108,7 @@ std::string own_as_nobody(const std::string& address, const std::string& name) {
         } else {
             try {
                 auto connection = sdbus::createSessionBusConnectionWithAddress(address);
-                connection->requestName(name);
+                dbus::sdbus_seam::request_name(*connection, name);
             } catch (const sdbus::Error& e) {
                 result = e.getName();
             }

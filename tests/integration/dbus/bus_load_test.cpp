@@ -53,9 +53,9 @@ TEST(BusLoad, ThousandsOfPipelinedCallsAreAllAnsweredWithCoalescedSignals) {
     constexpr int window = 100;
     std::function<void()> send_next = [&] {
         const int i = sent++;
-        auto on_reply = [&](const sdbus::Error* e) {
+        auto on_reply = [&](dbus::sdbus_seam::ReplyError e) {
             ++answered;
-            if (e != nullptr) {
+            if (e) {
                 ++failed;
                 if (first_error.empty()) {
                     first_error = e->getName() + ": " + e->getMessage();

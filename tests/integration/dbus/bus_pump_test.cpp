@@ -6,6 +6,8 @@
 #include "private_bus.hpp"
 #include "test_loop.hpp"
 
+#include <nb/dbus/sdbus_seam.hpp>
+
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 #include <uv.h>
@@ -25,20 +27,26 @@ constexpr const char* interface_name = "org.example.Pump";
 struct Server {
     explicit Server(const std::string& address)
         : connection(sdbus::createSessionBusConnectionWithAddress(address)) {
-        connection->requestName(service_name);
-        object = sdbus::createObject(*connection, object_path);
-        object->registerMethod("Add")
-            .onInterface(interface_name)
-            .implementedAs([](std::int32_t a, std::int32_t b) { return a + b; });
+        sdbus_seam::request_name(*connection, service_name);
+        object = sdbus_seam::create_object(*connection, object_path);
+        std::vector<sdbus_seam::RawMethod> methods;
+        methods.push_back({"Add", "ii", "i", [](sdbus::MethodCall call) {
+                               std::int32_t a = 0;
+                               std::int32_t b = 0;
+                               call >> a >> b;
+                               auto reply = call.createReply();
+                               reply << a + b;
+                               reply.send();
+                           }});
         // Never answers: the caller's timeout (sd-bus: NoReply) must come from the pump's timer.
-        object->registerMethod("Hang")
-            .onInterface(interface_name)
-            .implementedAs([this](sdbus::Result<>&& result) { held.emplace(std::move(result)); });
-        object->finishRegistration();
+        methods.push_back({"Hang", "", "", [this](sdbus::MethodCall call) {
+                               held.emplace(std::move(call));
+                           }});
+        sdbus_seam::add_methods(*object, interface_name, std::move(methods));
     }
     std::unique_ptr<sdbus::IConnection> connection;
     std::unique_ptr<sdbus::IObject> object;
-    std::optional<sdbus::Result<>> held;
+    std::optional<sdbus::MethodCall> held;
 };
 
 // The server's connection pumped by the test's loop, on a private bus; the
@@ -73,33 +81,34 @@ TEST(BusPump, DeliversAsyncRepliesAndTimeoutsBetweenTwoConnectionsOnOneLoop) {
     test::PrivateBus bus;
     Server server(bus.address());
     auto client = sdbus::createSessionBusConnectionWithAddress(bus.address());
-    auto proxy = sdbus::createProxy(*client, service_name, object_path);
-    proxy->finishRegistration();
+    auto proxy = sdbus_seam::create_proxy(*client, service_name, object_path);
+    sdbus_seam::finish_proxy_registration(*proxy);
     test::TestLoop loop;
     BusPump server_pump(loop.get(), *server.connection, {});
     BusPump client_pump(loop.get(), *client, {});
 
     std::optional<std::int32_t> sum;
+    bool add_failed = false;
     std::string timeout_error;
     proxy->callMethodAsync("Add")
         .onInterface(interface_name)
         .withArguments(40, 2)
-        .uponReplyInvoke([&](const sdbus::Error* error, std::int32_t value) {
-            if (error == nullptr) {
-                sum = value;
-            }
+        .uponReplyInvoke([&](sdbus_seam::ReplyError error, std::int32_t value) {
+            add_failed = static_cast<bool>(error);
+            sum = value;
         });
     const auto started = std::chrono::steady_clock::now();
     proxy->callMethodAsync("Hang")
         .onInterface(interface_name)
         .withTimeout(std::chrono::milliseconds(200))
-        .uponReplyInvoke([&](const sdbus::Error* error) {
-            timeout_error = error != nullptr ? error->getName() : "no error";
+        .uponReplyInvoke([&](sdbus_seam::ReplyError error) {
+            timeout_error = error ? std::string(error->getName()) : "no error";
             server_pump.close();
             client_pump.close();
         });
 
     EXPECT_EQ(loop.drain_and_close(), 0);
+    EXPECT_FALSE(add_failed);
     EXPECT_EQ(sum, 42);
     EXPECT_EQ(timeout_error, "org.freedesktop.DBus.Error.NoReply");
     const auto waited = std::chrono::steady_clock::now() - started;

@@ -22,7 +22,8 @@ class NameWatch {
 public:
     NameWatch(uv_loop_t* loop, const std::string& address, const std::string& name)
         : connection_(sdbus::createSessionBusConnectionWithAddress(address)) {
-        match_ = connection_->addMatch(
+        match_ = dbus::sdbus_seam::add_match(
+            *connection_,
             "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" + name +
                 "'",
             [this](sdbus::Message& m) {
