@@ -81,3 +81,24 @@ if(NB_BUILD_TESTS)
             PROPERTIES LABELS unit TIMEOUT 60)
     endif()
 endif()
+
+# The Debian package (debian/): built by .ci/deb (dpkg-buildpackage, then
+# lintian: no E:, no W:), then installed into the e2e sandbox, where it runs the
+# pool scenario with its own units and binaries. A full build of its own, so
+# only with NB_PACKAGE_TESTS=ON (label package; CI: .ci/package). Needs no
+# target of this build: a tree configured with -DNB_BUILD_DAEMON=OFF will do.
+option(NB_PACKAGE_TESTS "Test the Debian package (builds it: dpkg-buildpackage)" OFF)
+if(NB_BUILD_TESTS AND NB_PACKAGE_TESTS)
+    set(nb_deb_dir "${PROJECT_BINARY_DIR}/deb")
+    add_test(NAME package.debian_packages_build_and_lintian_reports_no_error_or_warning
+        COMMAND "${NB_BASH}" "${PROJECT_SOURCE_DIR}/.ci/deb" "${nb_deb_dir}")
+    set_tests_properties(package.debian_packages_build_and_lintian_reports_no_error_or_warning
+        PROPERTIES LABELS package TIMEOUT 3600 RUN_SERIAL ON FIXTURES_SETUP nb_debs)
+    add_test(NAME e2e.installed_packages_run_the_pool_with_their_own_units_and_binaries
+        COMMAND "${NB_BASH}" "${PROJECT_SOURCE_DIR}/tests/e2e/package_install_test.sh"
+        WORKING_DIRECTORY "${PROJECT_BINARY_DIR}")
+    set_tests_properties(e2e.installed_packages_run_the_pool_with_their_own_units_and_binaries
+        PROPERTIES LABELS "e2e;package" TIMEOUT 300 RESOURCE_LOCK systemd_sandbox
+        FIXTURES_REQUIRED nb_debs
+        ENVIRONMENT "NB_SOURCE_DIR=${PROJECT_SOURCE_DIR};NB_DEB_DIR=${nb_deb_dir}")
+endif()
