@@ -42,7 +42,7 @@ endif()
 
 nb_install_dir(NB_BASH_COMPLETION_DIR bash-completion completionsdir
     "${CMAKE_INSTALL_DATADIR}/bash-completion/completions" "bash completion scripts")
-set(NB_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/zsh/site-functions" CACHE PATH
+set(NB_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/zsh/site-functions" CACHE STRING
     "zsh completion functions (a folder of zsh's fpath)")
 foreach(command IN ITEMS notify-broker notify-brokerd)
     install(FILES "${PROJECT_SOURCE_DIR}/completions/${command}.bash" RENAME "${command}"
