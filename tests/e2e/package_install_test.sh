@@ -39,6 +39,11 @@ sb_in sh -ec 'mkdir -p /run/nb-e2e-etc-systemd/upper /run/nb-e2e-etc-systemd/wor
     mount -t overlay overlay -o lowerdir=/etc/systemd/system,upperdir=/run/nb-e2e-etc-systemd/upper,workdir=/run/nb-e2e-etc-systemd/work /etc/systemd/system' ||
     sb_fail "cannot make /etc/systemd/system writable inside the sandbox"
 
+# A container image's /usr/sbin/policy-rc.d ("exit 101": never start services
+# from maintainer scripts) does not belong in the booted system the sandbox
+# is; removed from the sandbox's overlay only, so postinst acts as on a host.
+sb_in rm -f /usr/sbin/policy-rc.d
+
 if sb_in dpkg-query -W -f='${Status}' notify-brokerd 2>/dev/null | grep -q 'install ok installed'; then
     sb_fail "notify-brokerd is already installed on this machine: the test would not show what the package does"
 fi
@@ -81,7 +86,7 @@ printf '[broker]\nlog_level = "debug"\nstatus_interval = "100ms"\n[dbus]\nbus = 
     sb_in tee "$config" >/dev/null
 sb_in /usr/bin/notify-brokerd --check-config --config "$config" >/dev/null ||
     sb_fail "the installed notify-brokerd refuses the test's config"
-unit_file=$(sb_prop example-worker@.service FragmentPath)
+unit_file=$(sb_prop example-worker@1.service FragmentPath)
 exec_start=$(sb_in sed -n 's/^ExecStart=\([^ ]* [^ ]*\) .*/\1/p' "$unit_file")
 [[ $exec_start == /usr/libexec/notify-broker/example-worker\ * ]] ||
     sb_fail "example-worker@.service does not run the installed example worker: '$exec_start'"
