@@ -2,9 +2,11 @@
 
 #include "subcommand.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +25,8 @@ namespace {
 
 void print_help() {
     std::printf("notify-broker [OPTIONS...] [VARIABLE=VALUE...]\n"
+                "notify-broker [OPTIONS...] --exec [VARIABLE=VALUE...] ; CMDLINE...\n"
+                "notify-broker --fork [-q] -- CMDLINE...\n"
                 "notify-broker COMMAND [OPTIONS...]\n"
                 "\n"
                 "Notify the service manager (or a notify-broker) about service status updates.\n"
@@ -39,6 +43,11 @@ void print_help() {
                 "     --status=TEXT     Set status text\n"
                 "     --booted          Check if the system was booted up with systemd\n"
                 "     --no-block        Do not wait until operation finished\n"
+                "     --exec            Execute command line separated by ';' once done\n"
+                "     --fd=FD           Pass specified file descriptor along with the message\n"
+                "     --fdname=NAME     Name to assign to passed file descriptor(s)\n"
+                "     --fork            Receive notifications from child rather than sending them\n"
+                "  -q --quiet           Do not show PID of child when forking\n"
                 "\n"
                 "Commands:\n");
     for (const auto& command : subcommands()) {
@@ -78,22 +87,114 @@ int resolve_user(const char* text, SendOptions& options) {
     return 0;
 }
 
-int parse_pid_option(const char* text, SendOptions& options) {
-    const std::string_view value = text == nullptr ? "" : text;
+// systemd 257's pidref_parent_if_applicable(), pidref_set_parent/self/pidstr():
+// the pid is pinned with a pidfd right away, so one that does not exist fails.
+int parse_pid_option(const char* optional_text, SendOptions& options) {
+    // One non-null string from here on: GCC 14 (-Werror=null-dereference) sees
+    // a null optarg reaching parse_pid()'s string_view otherwise.
+    const char* const text = optional_text == nullptr ? "" : optional_text;
+    const std::string_view value(text);
+    pid_t pid = 0;
+    int error = 0;
     if (value.empty() || value == "auto") {
-        options.pid = getppid();
-        if (options.pid <= 1 || options.pid == manager_pid()) {
-            options.pid = getpid();
+        pid = getppid();
+        if (pid <= 1 || pid == manager_pid()) {
+            pid = getpid();
         }
     } else if (value == "parent") {
-        options.pid = getppid();
+        pid = getppid();
     } else if (value == "self") {
-        options.pid = getpid();
-    } else if (const int error = parse_pid(text, options.pid); error != 0) {
-        std::fprintf(stderr, "Failed to parse PID %s.\n", text);
+        pid = getpid();
+    } else {
+        error = parse_pid(text, pid);
+    }
+    if (error == 0) {
+        error = options.pid_fd.open(pid);
+    }
+    if (error != 0) {
+        std::fprintf(stderr, "Failed to refer to --pid='%.*s': %s\n",
+                     static_cast<int>(value.size()), value.data(), std::strerror(error));
         return -error;
     }
+    options.pid = pid;
     return 0;
+}
+
+int refuse(int error, const char* text) {
+    std::fprintf(stderr, "%s\n", text);
+    return -error;
+}
+
+int take_fd(const char* text, SendOptions& options) {
+    const int fd = parse_fd(text);
+    if (fd < 0) {
+        std::fprintf(stderr, "Failed to parse file descriptor: %s\n", text);
+        return fd;
+    }
+    if (const int r = options.fds.take(fd); r < 0) {
+        if (fd < 3) {
+            std::fprintf(stderr, "Failed to duplicate file descriptor: %s\n", std::strerror(-r));
+        } else {
+            std::fprintf(stderr,
+                         "Specified file descriptor '%i' not passed or specified more than once: "
+                         "%s\n",
+                         fd, std::strerror(-r));
+        }
+        return r;
+    }
+    return 0;
+}
+
+// What follows the options: systemd 257's checks for sending, 258's for --fork.
+int check_arguments(int argc, char** argv, bool exec, SendOptions& options) {
+    const bool have_env = options.ready || options.stopping || options.reloading ||
+                          options.status || options.pid > 0 || !options.fds.empty();
+    if (options.fork) {
+        if (optind >= argc) {
+            return refuse(EINVAL, "--fork requires a command to be specified, refusing.");
+        }
+        if (have_env) {
+            return refuse(EINVAL, "--ready, --reloading, --stopping, --pid=, --status=, --fd= may "
+                                  "not be combined with --fork or --booted, refusing.");
+        }
+        options.command.assign(argv + optind, argv + argc);
+        return 1;
+    }
+    if (options.fdname && options.fds.empty()) {
+        return refuse(EINVAL, "No file descriptors passed, but --fdname= set, refusing.");
+    }
+    int end = argc;
+    if (exec) {
+        end = optind;
+        while (end < argc && std::strcmp(argv[end], ";") != 0) {
+            ++end;
+        }
+        if (end >= argc) {
+            return refuse(EINVAL,
+                          "If --exec is used argument list must contain ';' separator, refusing.");
+        }
+        if (end + 1 == argc) {
+            return refuse(EINVAL, "Empty command line specified after ';' separator, refusing.");
+        }
+        options.command.assign(argv + end + 1, argv + argc);
+    }
+    options.assignments.assign(argv + optind, argv + end);
+    if (!have_env && options.assignments.empty() && !options.booted) {
+        if (exec) {
+            return refuse(EINVAL, "No notify message specified while --exec, refusing.");
+        }
+        print_help();
+        return -EINVAL;
+    }
+    if ((have_env || !options.assignments.empty()) && options.booted) {
+        std::fprintf(stderr, "Notify message specified along with --booted, ignoring.\n");
+    }
+    if (const std::size_t left = options.fds.close_unreferenced(); left > 0) {
+        std::fprintf(stderr,
+                     "Warning: %zu more file descriptors passed than referenced with --fd=.\n",
+                     left);
+    }
+    return 1;
 }
 
 } // namespace
@@ -132,6 +233,10 @@ int parse_send_options(int argc, char** argv, SendOptions& options) {
         arg_booted,
         arg_uid,
         arg_no_block,
+        arg_exec,
+        arg_fd,
+        arg_fdname,
+        arg_fork,
     };
     static const option table[] = {
         {"help", no_argument, nullptr, 'h'},
@@ -144,12 +249,18 @@ int parse_send_options(int argc, char** argv, SendOptions& options) {
         {"booted", no_argument, nullptr, arg_booted},
         {"uid", required_argument, nullptr, arg_uid},
         {"no-block", no_argument, nullptr, arg_no_block},
+        {"exec", no_argument, nullptr, arg_exec},
+        {"fd", required_argument, nullptr, arg_fd},
+        {"fdname", required_argument, nullptr, arg_fdname},
+        {"fork", no_argument, nullptr, arg_fork},
+        {"quiet", no_argument, nullptr, 'q'},
         {nullptr, 0, nullptr, 0},
     };
 
     optind = 0; // full re-initialisation: parse_send_options may run twice in tests
+    bool exec = false;
     int c = 0;
-    while ((c = getopt_long(argc, argv, "h", table, nullptr)) >= 0) {
+    while ((c = getopt_long(argc, argv, "hq", table, nullptr)) >= 0) {
         switch (c) {
         case 'h':
             print_help();
@@ -174,8 +285,9 @@ int parse_send_options(int argc, char** argv, SendOptions& options) {
         case arg_status:
             options.status = optarg;
             break;
-        case arg_booted:
+        case arg_booted: // one action: the last of --booted and --fork wins
             options.booted = true;
+            options.fork = false;
             break;
         case arg_uid:
             if (const int error = resolve_user(optarg, options); error != 0) {
@@ -186,19 +298,41 @@ int parse_send_options(int argc, char** argv, SendOptions& options) {
         case arg_no_block:
             options.no_block = true;
             break;
+        case arg_exec:
+            exec = true;
+            break;
+        case arg_fd:
+            if (const int r = take_fd(optarg, options); r < 0) {
+                return r;
+            }
+            break;
+        case arg_fdname:
+            if (!fdname_is_valid(optarg)) {
+                std::fprintf(stderr, "File descriptor name invalid: %s\n", optarg);
+                return -EINVAL;
+            }
+            options.fdname = optarg;
+            break;
+        case arg_fork:
+            options.fork = true;
+            options.booted = false;
+            break;
+        case 'q':
+            options.quiet = true;
+            break;
         default: // '?': getopt_long has said what was wrong
             return -EINVAL;
         }
     }
-    for (int i = optind; i < argc; ++i) {
-        options.assignments.emplace_back(argv[i]);
+    return check_arguments(argc, argv, exec, options);
+}
+
+bool fdname_is_valid(const std::string& name) {
+    if (name.size() > 255) {
+        return false;
     }
-    if (options.assignments.empty() && !options.ready && !options.stopping && !options.reloading &&
-        !options.status && options.pid == 0 && !options.booted) {
-        print_help();
-        return -EINVAL;
-    }
-    return 1;
+    return std::all_of(name.begin(), name.end(),
+                       [](char c) { return c >= ' ' && c < 127 && c != ':'; });
 }
 
 } // namespace nb::cli

@@ -179,6 +179,12 @@ void start_state_store(uv_loop_t* loop, nb::daemon::Daemon& daemon, Inherited& i
     parts.state_store = std::make_unique<nb::daemon::StateStore>(
         loop, daemon.broker(), daemon.processes(), daemon.upstream().address(),
         inherited.fd_store_capacity);
+    // $FDSTORE is FileDescriptorStoreMax= (systemd >= 254 sets it; the units
+    // rendered for 252 set it themselves): the bound of what the broker stores.
+    log(LogLevel::info,
+        parts.state_store->enabled()
+            ? "fd store: on, " + std::to_string(inherited.fd_store_capacity) + " entries ($FDSTORE)"
+            : std::string("fd store: off (no $FDSTORE or no NOTIFY_SOCKET)"));
     if (!inherited.stored.empty()) {
         // Before the socket is read: what workers sent during the restart
         // is still queued there and applies on top of the restored pool.

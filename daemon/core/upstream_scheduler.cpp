@@ -20,18 +20,29 @@ void UpstreamScheduler::set_status_interval(std::chrono::milliseconds interval) 
     throttle_.set_interval(interval);
 }
 
+void UpstreamScheduler::queue(Change change) noexcept {
+    if (change_count_ > 0 && changes_[change_count_ - 1].kind == change.kind) {
+        return; // the same change twice in a row says nothing new
+    }
+    if (change_count_ == max_changes) {
+        std::move(changes_.begin() + 1, changes_.end(), changes_.begin());
+        --change_count_;
+    }
+    changes_[change_count_++] = change;
+}
+
 void UpstreamScheduler::ready(TimePoint now) noexcept {
     if (stopped_) {
         return;
     }
-    ready_queued_ = true;
+    queue({Change::Kind::ready, now});
     ping_due_ = now;           // systemd wants a ping right after READY=1
     extend_ = microseconds{0}; // READY=1 ends the start: nothing left to extend
 }
 
 void UpstreamScheduler::reloading(TimePoint now) noexcept {
     if (!stopped_) {
-        reloading_at_ = now;
+        queue({Change::Kind::reloading, now});
     }
 }
 
@@ -39,10 +50,10 @@ void UpstreamScheduler::stopping() noexcept {
     if (stopped_) {
         return;
     }
-    stopping_queued_ = true;
+    // Final: a READY or RELOADING not sent yet would only be overruled by it.
+    change_count_ = 0;
+    queue({Change::Kind::stopping, {}});
     stopped_ = true;
-    ready_queued_ = false;
-    reloading_at_.reset();
     trigger_queued_ = false;
     extend_ = microseconds{0};
     throttle_.mark_pending(); // the STATUS that says we are stopping goes along
@@ -63,23 +74,54 @@ void UpstreamScheduler::extend(microseconds by) noexcept {
     throttle_.mark_pending();
 }
 
-bool UpstreamScheduler::flush(TimePoint now, const std::function<std::string()>& compose_status,
-                              bool healthy) {
-    std::vector<proto::Assignment> out;
-    const bool lifecycle = stopping_queued_ || ready_queued_ || reloading_at_.has_value();
-    if (stopping_queued_) {
+namespace {
+
+/// Keys are constants and values are ours (STATUS sanitised, numbers), so this
+/// cannot fail; if it ever did, sending nothing beats sending garbage.
+void post(std::vector<std::string>& outbox, const std::vector<proto::Assignment>& out) {
+    if (out.empty()) {
+        return;
+    }
+    if (auto datagram = proto::serialize(out); datagram.ok()) {
+        outbox.push_back(std::move(datagram.value()));
+    }
+}
+
+} // namespace
+
+void UpstreamScheduler::append(std::vector<proto::Assignment>& out, const Change& change) {
+    switch (change.kind) {
+    case Change::Kind::stopping:
         out.push_back({"STOPPING", "1"});
-    }
-    if (reloading_at_) {
-        const auto usec =
-            std::chrono::duration_cast<microseconds>(reloading_at_->time_since_epoch()).count();
+        break;
+    case Change::Kind::reloading:
         out.push_back({"RELOADING", "1"});
-        out.push_back({"MONOTONIC_USEC", std::to_string(usec)});
-    }
-    if (ready_queued_) {
+        out.push_back(
+            {"MONOTONIC_USEC",
+             std::to_string(
+                 std::chrono::duration_cast<microseconds>(change.at.time_since_epoch()).count())});
+        break;
+    case Change::Kind::ready:
         out.push_back({"READY", "1"});
         ready_sent_ = true;
+        break;
     }
+}
+
+bool UpstreamScheduler::flush(TimePoint now, const std::function<std::string()>& compose_status,
+                              bool healthy) {
+    const bool lifecycle = change_count_ > 0;
+    std::vector<proto::Assignment> out;
+    // Every state change but the last alone in its datagram, in order.
+    for (std::size_t i = 0; i + 1 < change_count_; ++i) {
+        append(out, changes_[i]);
+        post(outbox_, out);
+        out.clear();
+    }
+    if (lifecycle) {
+        append(out, changes_[change_count_ - 1]);
+    }
+    change_count_ = 0;
     bool status_sent = false;
     if (throttle_.pending() && (lifecycle || throttle_.may_send(now))) {
         std::string status = compose_status();
@@ -111,15 +153,8 @@ bool UpstreamScheduler::flush(TimePoint now, const std::function<std::string()>&
     if (healthy) {
         trigger_armed_ = true;
     }
-    stopping_queued_ = ready_queued_ = trigger_queued_ = false;
-    reloading_at_.reset();
-    if (!out.empty()) {
-        // Keys are constants and values are ours (STATUS sanitised, numbers), so
-        // this cannot fail; if it ever did, sending nothing beats sending garbage.
-        if (auto datagram = proto::serialize(out); datagram.ok()) {
-            outbox_.push_back(std::move(datagram.value()));
-        }
-    }
+    trigger_queued_ = false;
+    post(outbox_, out);
     return status_sent;
 }
 

@@ -21,8 +21,12 @@ for i in 1 2 3 4; do
     ln -sf "../$worker_unit" "$SB_UNITS/notify-brokerd.service.wants/steady-worker@$i.service"
 done
 grep -q '^PartOf=' "$SB_UNITS/$worker_unit" && sb_fail "the test's worker unit is still PartOf= the broker"
-grep -q '^Environment=FDSTORE=' "$SB_UNITS/notify-brokerd.service" ||
-    sb_fail "notify-brokerd.service does not tell the broker about its fd store"
+# systemd >= 254 tells the broker about its fd store ($FDSTORE) itself; for
+# 252 the unit says it (units/CMakeLists.txt renders it only then).
+if (($(sb_systemd_version) < 254)); then
+    grep -q '^Environment=FDSTORE=' "$SB_UNITS/notify-brokerd.service" ||
+        sb_fail "notify-brokerd.service does not tell the broker about its fd store"
+fi
 nb_config <<'TOML'
 [broker]
 log_level = "info"

@@ -38,6 +38,30 @@ for unit in "${files[@]}"; do
     [[ -z $output ]] || printf '%s\n' "$output" >&2
 done
 
+# Rendered for this systemd (units/CMakeLists.txt): notify-reload from 253,
+# Environment=FDSTORE= only before 254 (later systemd sets $FDSTORE itself).
+version=$(systemd-analyze --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
+for unit in notify-brokerd.service notify-brokerd@.service; do
+    text=$(<"$units/$unit")
+    if ((version >= 253)); then
+        want_type=notify-reload want_reload='ReloadSignal=SIGHUP'
+    else
+        want_type=notify want_reload='ExecReload=/bin/kill -HUP $MAINPID'
+    fi
+    if ! grep -qx "Type=$want_type" <<<"$text" || ! grep -qxF "$want_reload" <<<"$text"; then
+        echo "FAIL: $unit is not rendered for systemd $version (Type=$want_type, $want_reload)" >&2
+        status=1
+    elif ((version >= 254)) && grep -q '^Environment=FDSTORE=' <<<"$text"; then
+        echo "FAIL: $unit sets FDSTORE= itself; systemd $version passes \$FDSTORE" >&2
+        status=1
+    elif ((version < 254)) && ! grep -qx 'Environment=FDSTORE=16' <<<"$text"; then
+        echo "FAIL: $unit lacks Environment=FDSTORE=16 (systemd $version does not set \$FDSTORE)" >&2
+        status=1
+    else
+        echo "ok: $unit rendered for systemd $version (Type=$want_type)"
+    fi
+done
+
 for unit in notify-brokerd.service notify-brokerd@.service; do
     report=$(systemd-analyze security --offline=true --no-pager "$units/$unit" 2>&1) || true
     exposure=$(sed -n 's/^→ Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$report")

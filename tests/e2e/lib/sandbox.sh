@@ -308,6 +308,12 @@ sb_journalctl() { sb_in journalctl --no-pager "$@"; }
 sb_busctl() { sb_in busctl --no-pager "$@"; }
 
 # Prints one property of a unit.
+# The major version of the systemd the sandbox boots (/lib/systemd/systemd of
+# this root: 252 on Debian 12, 257 on Debian 13). Works before sb_start.
+sb_systemd_version() {
+    /lib/systemd/systemd --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p'
+}
+
 sb_prop() {
     sb_systemctl show -p "$2" --value "$1"
 }

@@ -6,7 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <time.h>
 
 namespace nb::test {
 namespace {
@@ -42,6 +48,61 @@ TEST_F(BrokerRelay, RelaysReadyOnceWhenEveryExpectedWorkerIsReady) {
     EXPECT_EQ(upstream_.count_line("READY=1"), 1U);
     EXPECT_EQ(upstream_.count_line("STOPPING=1"), 1U);
     expect_clean_exits(first, second);
+}
+
+std::int64_t monotonic_usec() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return std::int64_t{now.tv_sec} * 1'000'000 + now.tv_nsec / 1000;
+}
+
+std::optional<std::int64_t> monotonic_usec_of(const std::string& datagram) {
+    for (const auto& line : lines_of(datagram)) {
+        if (line.starts_with("MONOTONIC_USEC=")) {
+            return std::stoll(line.substr(15));
+        }
+    }
+    return std::nullopt;
+}
+
+TEST_F(BrokerRelay, SendsEachStateChangeInADatagramOfItsOwnThroughReloadsAndTheStop) {
+    // Within one datagram systemd lets STOPPING beat READY beat RELOADING: a
+    // READY=1 next to RELOADING=1 would swallow the reload (Type=notify-reload).
+    BrokerOptions options;
+    options.args = {"--expect", "1", "--status-interval", "1ms"};
+    options.env["WATCHDOG_USEC"] = "10000000"; // a ping rides along with READY=1
+    auto& broker = start_broker(options);
+    auto worker = start_worker(broker.socket_path(), {"X_WORKER=alpha\nREADY=1"});
+    ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s));
+    ASSERT_TRUE(worker.wait_sent());
+
+    for (int reload = 1; reload <= 3; ++reload) {
+        const std::int64_t before = monotonic_usec();
+        broker.signal(SIGHUP);
+        const auto reloading = upstream_.wait_for_line("RELOADING=1", 5s);
+        ASSERT_TRUE(reloading) << "reload " << reload;
+        const auto usec = monotonic_usec_of(*reloading);
+        ASSERT_TRUE(usec) << printable(*reloading);
+        EXPECT_GE(*usec, before) << "MONOTONIC_USEC older than the signal";
+        EXPECT_LE(*usec, monotonic_usec());
+        ASSERT_TRUE(upstream_.wait_for_line("READY=1", 5s)) << "reload " << reload;
+    }
+    EXPECT_EQ(broker.terminate(), 0);
+    ASSERT_TRUE(upstream_.wait_for_line("STOPPING=1", 5s));
+
+    std::size_t reloads = 0;
+    for (const auto& datagram : upstream_.history()) {
+        int changes = 0;
+        for (const char* change : {"READY=1", "RELOADING=1", "STOPPING=1"}) {
+            changes += has_line(datagram, change) ? 1 : 0;
+        }
+        EXPECT_LE(changes, 1) << "state changes share a datagram: " << printable(datagram);
+        reloads += has_line(datagram, "RELOADING=1") ? 1 : 0;
+    }
+    EXPECT_EQ(reloads, 3U);
+    EXPECT_EQ(upstream_.count_line("READY=1"), 4U); // the start and each reload's end
+    EXPECT_EQ(upstream_.count_line("STOPPING=1"), 1U);
+    expect_clean_exits(worker);
 }
 
 } // namespace

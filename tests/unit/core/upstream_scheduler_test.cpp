@@ -43,6 +43,29 @@ TEST(TheScheduler, WritesMonotonicUsecWithReloading) {
     EXPECT_THAT(s.flush(t0), ElementsAre("RELOADING=1\nMONOTONIC_USEC=1000001500"));
 }
 
+TEST(TheScheduler, SendsEachStateChangeInItsOwnDatagramInOrder) {
+    // systemd: within one datagram READY beats RELOADING, so together the
+    // reload would be lost; the last change carries STATUS and the ping.
+    Scheduled s;
+    s.scheduler.status_changed();
+    s.scheduler.reloading(t0);
+    s.scheduler.ready(t0);
+    EXPECT_THAT(s.flush(t0), ElementsAre("RELOADING=1\nMONOTONIC_USEC=1000000000",
+                                         "READY=1\nSTATUS=s0\nWATCHDOG=1"));
+    s.scheduler.ready(t0 + 1s);
+    s.scheduler.reloading(t0 + 1s);
+    EXPECT_THAT(s.flush(t0 + 1s),
+                ElementsAre("READY=1", "RELOADING=1\nMONOTONIC_USEC=1001000000\nWATCHDOG=1"));
+}
+
+TEST(TheScheduler, LetsStoppingOverruleStateChangesNotSentYet) {
+    Scheduled s;
+    s.scheduler.ready(t0);
+    s.scheduler.reloading(t0);
+    s.scheduler.stopping();
+    EXPECT_THAT(s.flush(t0), ElementsAre("STOPPING=1\nSTATUS=s0"));
+}
+
 TEST(TheScheduler, SendsOnlyStatusAfterStopping) {
     Scheduled s;
     s.scheduler.ready(t0);
