@@ -15,7 +15,7 @@ namespace nb::cli {
 namespace {
 
 using Row = sdbus::Struct<std::string, std::string, std::string, std::uint32_t, std::uint32_t,
-                          std::string, std::string, std::uint64_t>;
+                          std::string, std::string, std::uint64_t, std::string>;
 
 constexpr std::uint64_t never_pinged = std::numeric_limits<std::uint64_t>::max();
 
@@ -79,6 +79,7 @@ void BrokerSnapshot::apply(const std::map<std::string, sdbus::Variant>& values) 
                 if (std::get<7>(row) != never_pinged) {
                     w.ping_age_usec = std::get<7>(row);
                 }
+                w.failure = std::get<8>(row);
                 workers.push_back(std::move(w));
             }
         }
@@ -97,14 +98,16 @@ std::string format_status_json(const BrokerSnapshot& s) {
 }
 
 std::string format_workers_text(const std::vector<WorkerView>& workers) {
-    const std::array<std::string, 8> header = {"NAME", "GROUP", "SOURCE", "PID",
-                                               "UID",  "STATE", "PING",   "STATUS"};
-    std::vector<std::array<std::string, 8>> rows = {header};
+    // FAILURE before STATUS: the status is free text of any length, so it ends the line.
+    const std::array<std::string, 9> header = {"NAME",  "GROUP", "SOURCE",  "PID",   "UID",
+                                               "STATE", "PING",  "FAILURE", "STATUS"};
+    std::vector<std::array<std::string, 9>> rows = {header};
     for (const auto& w : workers) {
         rows.push_back({w.name, w.group, w.source, std::to_string(w.pid), std::to_string(w.uid),
-                        w.state, age_text(w.ping_age_usec), w.status});
+                        w.state, age_text(w.ping_age_usec), w.failure.empty() ? "-" : w.failure,
+                        w.status});
     }
-    std::array<std::size_t, 8> width{};
+    std::array<std::size_t, 9> width{};
     for (const auto& row : rows) {
         for (std::size_t i = 0; i < row.size(); ++i) {
             width[i] = std::max(width[i], row[i].size());
@@ -134,7 +137,8 @@ std::string format_workers_json(const std::vector<WorkerView>& workers) {
                ",\"source\":" + json_quote(w.source) + ",\"pid\":" + std::to_string(w.pid) +
                ",\"uid\":" + std::to_string(w.uid) + ",\"state\":" + json_quote(w.state) +
                ",\"status\":" + json_quote(w.status) + ",\"last_ping_age_usec\":" +
-               (w.ping_age_usec ? std::to_string(*w.ping_age_usec) : std::string("null")) + "}";
+               (w.ping_age_usec ? std::to_string(*w.ping_age_usec) : std::string("null")) +
+               ",\"failure\":" + json_quote(w.failure) + "}";
     }
     return out + "]";
 }

@@ -22,6 +22,7 @@ struct WorkerView {
     std::string state;
     std::string status;
     std::optional<std::uint64_t> ping_age_usec; ///< empty: never pinged
+    std::string failure; ///< "errno 13, exit status 3" (ERRNO= and the like); empty if nothing
 };
 
 struct BrokerSnapshot {
@@ -42,10 +43,11 @@ struct BrokerSnapshot {
 std::string format_status_text(const BrokerSnapshot& snapshot);
 /// {"state":"ready","ready":3,"expected":4,"known":5,"status":"...","generation":9}
 std::string format_status_json(const BrokerSnapshot& snapshot);
-/// An aligned table with a header line; "-" for a worker never pinged.
+/// An aligned table with a header line; "-" for a worker never pinged and for
+/// one that reported no failure.
 std::string format_workers_text(const std::vector<WorkerView>& workers);
 /// [{"name":..,"group":..,"source":..,"pid":..,"uid":..,"state":..,"status":..,
-///   "last_ping_age_usec":N|null},...]
+///   "last_ping_age_usec":N|null,"failure":".."},...]
 std::string format_workers_json(const std::vector<WorkerView>& workers);
 /// One watch line (no newline): time, state, counts, status; the JSON form adds
 /// "changed" and the worker table.

@@ -104,7 +104,7 @@ std::vector<WorkerRow> BrokerObject::rows(const std::vector<core::WorkerInfo>& w
                                       : std::numeric_limits<std::uint64_t>::max();
         result.emplace_back(w.name, w.group, std::string(core::to_string(w.source)),
                             static_cast<std::uint32_t>(w.pid), static_cast<std::uint32_t>(w.uid),
-                            std::string(core::to_string(w.state)), w.status, age);
+                            std::string(core::to_string(w.state)), w.status, age, w.failure);
     }
     return result;
 }

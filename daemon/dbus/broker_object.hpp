@@ -40,9 +40,10 @@ inline constexpr std::chrono::milliseconds credentials_timeout{250};
 inline constexpr std::size_t max_callers = 16384;
 
 /// One row of the Workers property: name, group, source, pid, uid, state,
-/// status, microseconds since the last ping (UINT64_MAX: never pinged).
+/// status, microseconds since the last ping (UINT64_MAX: never pinged), failure
+/// (WorkerInfo::failure: ERRNO= and the like; empty if nothing).
 using WorkerRow = sdbus::Struct<std::string, std::string, std::string, std::uint32_t, std::uint32_t,
-                                std::string, std::string, std::uint64_t>;
+                                std::string, std::string, std::uint64_t, std::string>;
 
 class BrokerObject final : public sdbus::AdaptorInterfaces<org::notifybroker::Broker1_adaptor> {
 public:

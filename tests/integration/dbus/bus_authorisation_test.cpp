@@ -194,7 +194,7 @@ TEST(BusAuthorisation, Uid65534ReadsStateAndCountsButIsDeniedTheWorkerTableWhich
                             as_nobody);
     EXPECT_EQ(get_all->exit_status(), 0) << get_all->err();
     EXPECT_NE(get_all->out().find("\"KnownCount\" u 1"), std::string::npos) << get_all->out();
-    EXPECT_NE(get_all->out().find("\"Workers\" a(sssuusst) 0"), std::string::npos)
+    EXPECT_NE(get_all->out().find("\"Workers\" a(sssuussts) 0"), std::string::npos)
         << get_all->out();
 
     auto as_root =

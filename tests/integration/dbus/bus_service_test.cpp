@@ -133,9 +133,9 @@ TEST(BusService, PropertiesReportStateCountsStatusAndTheWorkerTable) {
     EXPECT_EQ(h.property("StatusText"), "s \"" + h.broker.status_text() + "\"");
     const std::string pid = std::to_string(getpid());
     const std::string workers = h.property("Workers");
-    EXPECT_NE(
-        workers.find("a(sssuusst) 2 \"web-1\" \"workers\" \"dbus\" " + pid + " 0 \"ready\" \"up\""),
-        std::string::npos)
+    EXPECT_NE(workers.find("a(sssuussts) 2 \"web-1\" \"workers\" \"dbus\" " + pid +
+                           " 0 \"ready\" \"up\""),
+              std::string::npos)
         << workers;
     EXPECT_NE(workers.find("\"web-2\" \"workers\" \"dbus\" " + pid + " 0 \"ready\" \"\""),
               std::string::npos)
@@ -143,6 +143,28 @@ TEST(BusService, PropertiesReportStateCountsStatusAndTheWorkerTable) {
     EXPECT_EQ(h.property("Generation"), "t " + std::to_string(h.broker.generation()));
     client1.reset();
     client2.reset();
+    EXPECT_EQ(h.finish(), 0);
+}
+
+TEST(BusService, TheWorkerTableEndsEachRowWithWhatTheWorkerSaidWentWrong) {
+    BrokerHarness h(pool_of(2));
+    auto client = h.client();
+    ASSERT_EQ(client->call(h.loop, "Ready", std::string("web-1")), "");
+    ASSERT_EQ(client->call(h.loop, "Ready", std::string("web-2")), "");
+    ASSERT_EQ(
+        client->call(h.loop, "Notify", std::string("web-2"),
+                     std::map<std::string, std::string>{{"ERRNO", "13"}, {"EXIT_STATUS", "3"}}),
+        "");
+    const std::string workers = h.property("Workers");
+    // The ping age (never pinged: 2^64-1) comes before the failure, empty for web-1.
+    EXPECT_NE(workers.find("\"web-1\" \"workers\" \"dbus\" " + std::to_string(getpid()) +
+                           " 0 \"ready\" \"\" 18446744073709551615 \"\""),
+              std::string::npos)
+        << workers;
+    EXPECT_NE(workers.find("\"web-2\" \"workers\" \"dbus\""), std::string::npos) << workers;
+    EXPECT_NE(workers.find(" 18446744073709551615 \"errno 13, exit status 3\""), std::string::npos)
+        << workers;
+    client.reset();
     EXPECT_EQ(h.finish(), 0);
 }
 
@@ -255,7 +277,7 @@ TEST(BusService, BusctlIntrospectsTheObject) {
                                ".State", ".ReadyCount", ".Workers", ".Generation"}) {
         EXPECT_NE(busctl->out().find(member), std::string::npos) << member;
     }
-    EXPECT_NE(busctl->out().find("a(sssuusst)"), std::string::npos);
+    EXPECT_NE(busctl->out().find("a(sssuussts)"), std::string::npos);
     EXPECT_EQ(h.finish(), 0);
 }
 

@@ -135,6 +135,26 @@ TEST_F(DaemonOverDbus, SocketAndDbusWorkersMixedGiveOneConsistentCount) {
     EXPECT_EQ(json_query("status", "d['ready'], d['state']"), "3 ready");
 }
 
+TEST_F(DaemonOverDbus, WorkersShowsWhatASocketWorkerSaidWentWrongInTextAndJson) {
+    auto ok = socket_worker("sock-ok");
+    EXPECT_EQ(ok->exit_status(), 0) << ok->err();
+    auto failed = run({"systemd-notify", "ERRNO=13", "EXIT_STATUS=3", "X_WORKER=sock-bad"},
+                      {"NOTIFY_SOCKET=" + socket()});
+    EXPECT_EQ(failed->exit_status(), 0) << failed->err();
+    // The broker has the datagram once its STATUS= upstream names the failure.
+    ASSERT_TRUE(loop.run_until([&] {
+        return daemon.err().find("errno 13, exit status 3") != std::string::npos;
+    })) << daemon.err();
+    EXPECT_EQ(json_query("workers", "[w['failure'] for w in d if w['name'] == 'sock-bad']"),
+              "['errno 13, exit status 3']");
+    EXPECT_EQ(json_query("workers", "[w['failure'] for w in d if w['name'] == 'sock-ok']"), "['']");
+
+    auto text = run(cli("workers"));
+    EXPECT_EQ(text->exit_status(), 0) << text->err();
+    EXPECT_NE(text->out().find("FAILURE"), std::string::npos) << text->out();
+    EXPECT_NE(text->out().find("errno 13, exit status 3"), std::string::npos) << text->out();
+}
+
 TEST_F(DaemonOverDbus, WorkersTellsAnOrdinaryUserTheTableIsNotForThemWhileStatusWorks) {
     if (geteuid() != 0) {
         GTEST_SKIP() << "switching to uid 65534 needs root";

@@ -9,12 +9,12 @@ namespace nb::cli {
 namespace {
 
 using Row = sdbus::Struct<std::string, std::string, std::string, std::uint32_t, std::uint32_t,
-                          std::string, std::string, std::uint64_t>;
+                          std::string, std::string, std::uint64_t, std::string>;
 
 std::map<std::string, sdbus::Variant> all_properties() {
     std::vector<Row> rows = {
-        Row{"web-1", "workers", "dbus", 42U, 1000U, "ready", "up \"fast\"", 1'500'000U},
-        Row{"web-2", "workers", "socket", 43U, 0U, "starting", "", UINT64_MAX},
+        Row{"web-1", "workers", "dbus", 42U, 1000U, "ready", "up \"fast\"", 1'500'000U, ""},
+        Row{"web-2", "workers", "socket", 43U, 0U, "starting", "", UINT64_MAX, "errno 13"},
     };
     return {{"State", sdbus::Variant(std::string("starting"))},
             {"ReadyCount", sdbus::Variant(std::uint32_t{1})},
@@ -65,9 +65,9 @@ TEST(FormatWorkers, TextIsAnAlignedTableWithAHeader) {
     BrokerSnapshot s;
     s.apply(all_properties());
     const std::string table = format_workers_text(s.workers);
-    EXPECT_EQ(table, "NAME   GROUP    SOURCE  PID  UID   STATE     PING  STATUS\n"
-                     "web-1  workers  dbus    42   1000  ready     1.5s  up \"fast\"\n"
-                     "web-2  workers  socket  43   0     starting  -     \n");
+    EXPECT_EQ(table, "NAME   GROUP    SOURCE  PID  UID   STATE     PING  FAILURE   STATUS\n"
+                     "web-1  workers  dbus    42   1000  ready     1.5s  -         up \"fast\"\n"
+                     "web-2  workers  socket  43   0     starting  -     errno 13  \n");
 }
 
 TEST(FormatWorkers, JsonGivesNullForAWorkerNeverPinged) {
@@ -75,10 +75,22 @@ TEST(FormatWorkers, JsonGivesNullForAWorkerNeverPinged) {
     s.apply(all_properties());
     const std::string json = format_workers_json(s.workers);
     EXPECT_NE(json.find(R"("name":"web-2","group":"workers","source":"socket","pid":43,"uid":0,)"
-                        R"("state":"starting","status":"","last_ping_age_usec":null})"),
+                        R"("state":"starting","status":"","last_ping_age_usec":null,)"
+                        R"("failure":"errno 13"})"),
               std::string::npos)
         << json;
     EXPECT_NE(json.find(R"("last_ping_age_usec":1500000)"), std::string::npos);
+}
+
+TEST(FormatWorkers, JsonGivesWhatAWorkerSaidWentWrongAndAnEmptyStringForNothing) {
+    BrokerSnapshot s;
+    s.apply(all_properties());
+    ASSERT_EQ(s.workers.size(), 2U);
+    EXPECT_EQ(s.workers[0].failure, "");
+    EXPECT_EQ(s.workers[1].failure, "errno 13");
+    const std::string json = format_workers_json(s.workers);
+    EXPECT_NE(json.find(R"("last_ping_age_usec":1500000,"failure":""})"), std::string::npos)
+        << json;
 }
 
 TEST(FormatChange, JsonNamesWhatChanged) {
