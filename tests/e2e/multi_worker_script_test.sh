@@ -23,10 +23,7 @@ Environment=NOTIFY_SOCKET=/run/notify-broker/notify.sock
 ExecStart=/bin/sh -c 'for i in 1 2 3; do sleep infinity & done; for i in 1 2 3; do /usr/bin/systemd-notify --ready X_WORKER=w$i || exit 1; done; wait'
 UNIT
 nb_enable_unit pool-script.service
-nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
-[Service]
-WatchdogSec=2s
-UNIT
+nb_broker_watchdog 2s
 nb_test_config <<'TOML'
 [[group]]
 name = "pool"

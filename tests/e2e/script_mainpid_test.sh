@@ -27,10 +27,7 @@ Environment=NOTIFY_SOCKET=/run/notify-broker/notify.sock
 ExecStart=/bin/sh -c '/usr/bin/systemd-notify --ready --pid=$$$$ || exit 1; while :; do sleep 1; done'
 UNIT
 nb_enable_unit script-pid.service
-nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
-[Service]
-WatchdogSec=2s
-UNIT
+nb_broker_watchdog 2s
 nb_test_config <<'TOML'
 [[group]]
 name = "scripts"

@@ -37,10 +37,7 @@ UNIT
 script_unit script-cli.service "$NB_CLI"
 script_unit script-systemd-notify.service /usr/bin/systemd-notify
 # Shorter than the shipped 30 s, so a starved watchdog shows within the test.
-nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
-[Service]
-WatchdogSec=2s
-UNIT
+nb_broker_watchdog 2s
 nb_test_config <<'TOML'
 [[group]]
 name = "scripts"

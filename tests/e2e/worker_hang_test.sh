@@ -9,10 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 nb_prepare_pool 4 "--start-delay 0.2 --ping 0.3"
 # Shorter than the shipped 30 s so the test is quick; the policy is the unit's.
-nb_dropin notify-brokerd.service 20-e2e-watchdog <<'UNIT'
-[Service]
-WatchdogSec=3s
-UNIT
+nb_broker_watchdog 3s
 nb_pool_config 4 <<<'watchdog = "1500ms"'
 nb_boot
 

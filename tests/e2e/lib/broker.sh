@@ -49,6 +49,12 @@ nb_dropin() {
     cat >"$SB_UNITS/$unit.d/$name.conf"
 }
 
+# The broker's WatchdogSec= made shorter than the shipped 30 s, so a starved
+# watchdog shows within a test (and a test can outlast it): nb_broker_watchdog 2s
+nb_broker_watchdog() {
+    printf '[Service]\nWatchdogSec=%s\n' "$1" | nb_dropin notify-brokerd.service 20-e2e-watchdog
+}
+
 # As `systemctl enable example-worker@{1..N}` would: wanted by the broker.
 nb_enable_workers() {
     local n=$1 i
