@@ -5,7 +5,7 @@
 // Each key arrives in a real worker datagram (our client, libsystemd's
 // sd_notify(), systemd-notify, and raw datagrams with the fds some keys come
 // with); a real receiver plays systemd. How the broker interprets these keys
-// is core/forbidden_keys' business: this asserts only what comes out.
+// is core/worker_keys' business: this asserts only what comes out.
 
 #include "support/broker_test.hpp"
 #include "support/raw_sender.hpp"
