@@ -174,24 +174,30 @@ nb::daemon::Daemon::Hooks daemon_hooks(Parts& parts, std::vector<std::string> ar
 }
 
 /// The fd store: imports what a previous run saved, then saves every change.
-void start_state_store(uv_loop_t* loop, nb::daemon::Daemon& daemon, Inherited& inherited,
-                       Parts& parts) {
+/// Returns the bus names of the D-Bus workers taken back, for the bus to check.
+std::vector<std::string> start_state_store(uv_loop_t* loop, nb::daemon::Daemon& daemon,
+                                           Inherited& inherited, Parts& parts,
+                                           bool bus_configured) {
     parts.state_store = std::make_unique<nb::daemon::StateStore>(
         loop, daemon.broker(), daemon.processes(), daemon.upstream().address(),
-        inherited.fd_store_capacity);
+        inherited.fd_store_capacity, &daemon.unit_workers());
     // $FDSTORE is FileDescriptorStoreMax= (systemd >= 254 sets it; the units
     // rendered for 252 set it themselves): the bound of what the broker stores.
     log(LogLevel::info,
         parts.state_store->enabled()
             ? "fd store: on, " + std::to_string(inherited.fd_store_capacity) + " entries ($FDSTORE)"
             : std::string("fd store: off (no $FDSTORE or no NOTIFY_SOCKET)"));
-    if (!inherited.stored.empty()) {
-        // Before the socket is read: what workers sent during the restart
-        // is still queued there and applies on top of the restored pool.
-        parts.state_store->adopt(nb::daemon::restore_state(std::move(inherited.stored),
-                                                           daemon.broker(), daemon.processes(),
-                                                           std::chrono::steady_clock::now()));
+    if (inherited.stored.empty()) {
+        return {};
     }
+    // Before the socket is read: what workers sent during the restart
+    // is still queued there and applies on top of the restored pool.
+    auto restored = nb::daemon::restore_state(
+        std::move(inherited.stored), daemon.broker(), daemon.processes(),
+        std::chrono::steady_clock::now(), &daemon.unit_workers(),
+        [bus_configured](const nb::core::WorkerRecord&) { return bus_configured; });
+    parts.state_store->adopt(restored);
+    return std::move(restored.bus_names);
 }
 
 /// org.notifybroker.Broker1 on the configured bus, over the same Broker.
@@ -255,8 +261,12 @@ int serve(uv_loop_t* loop, const nb::daemon::DaemonSettings& settings, Inherited
                               std::move(inherited.upstream), inherited.context,
                               daemon_hooks(parts, std::move(args)));
     parts.daemon = &daemon;
-    start_state_store(loop, daemon, inherited, parts);
+    auto restored_bus_names =
+        start_state_store(loop, daemon, inherited, parts, settings.bus.bus != "none");
     parts.bus = start_bus(loop, daemon, settings.bus);
+    if (parts.bus && !restored_bus_names.empty()) {
+        parts.bus->adopt_restored(std::move(restored_bus_names));
+    }
     daemon.start();
     start_spawn_mode(loop, daemon, settings, parts);
     uv_run(loop, UV_RUN_DEFAULT);

@@ -156,10 +156,14 @@ public:
     [[nodiscard]] StateSnapshot export_state(TimePoint now) const;
     /// Takes over the workers of a predecessor's snapshot as if they had
     /// reported again, then tells systemd the whole story anew (READY=1 if the
-    /// rule holds: a restarted service must say it again). Skips D-Bus workers
-    /// (their bus connection was the old broker's), departed ones, names that are
-    /// invalid, taken, or match no group of the current config. Meant for a
-    /// broker that has seen no event yet; returns how many workers it took.
+    /// rule holds: a restarted service must say it again), each with its own
+    /// watchdog and failure. A worker following its unit comes back as such (the
+    /// shell found the unit's cgroup still populated); a D-Bus worker by its
+    /// unique bus name (the shell passes only those it will check with the bus).
+    /// Skips departed ones, names that are invalid, taken, or match no group of
+    /// the current config, and a second worker of one process unless every
+    /// worker of it was named by X_WORKER=. Meant for a broker that has seen no
+    /// event yet; returns how many workers it took.
     std::size_t import_state(const StateSnapshot& snapshot, TimePoint now);
 
 private:

@@ -66,6 +66,9 @@ struct Broker::Impl {
     [[nodiscard]] std::optional<std::size_t> group_of(const std::string& name) const;
     /// The current rules still admit the restored worker under its name.
     [[nodiscard]] bool still_admitted(const WorkerRecord& record) const;
+    /// The restored worker's sender does not clash with one restored before it
+    /// (several workers of one process only when each was named).
+    [[nodiscard]] bool may_restore_beside(const WorkerRecord& record);
     [[nodiscard]] const GroupConfig* group_named(const std::string& name) const noexcept;
     /// The group a worker counts in; nullptr when it fits none (counted nowhere).
     [[nodiscard]] const GroupConfig* group_config(const Worker& worker) const noexcept;

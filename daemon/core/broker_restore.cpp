@@ -20,6 +20,9 @@ TimePoint from_monotonic_us(std::int64_t us) noexcept {
     return saturating_add(TimePoint{}, std::chrono::microseconds(us));
 }
 
+/// What a restored failure text is cut to (ours are far shorter).
+constexpr std::size_t max_restored_failure_length = 256;
+
 bool is_live(WorkerState state) noexcept {
     return state == WorkerState::starting || state == WorkerState::ready ||
            state == WorkerState::reloading || state == WorkerState::late;
@@ -56,9 +59,35 @@ StateSnapshot Broker::export_state(TimePoint now) const {
         if (worker->last_ping) {
             record.last_ping_us = monotonic_us(*worker->last_ping);
         }
+        record.named = worker->named;
+        record.follows_unit = worker->follows_unit;
+        record.unit = worker->unit;
+        record.bus_name = worker->bus_name;
+        if (worker->watchdog) {
+            record.watchdog_us = worker->watchdog->count();
+        }
+        record.failure = worker->failure;
         snapshot.workers.push_back(std::move(record));
     }
     return snapshot;
+}
+
+bool Broker::Impl::may_restore_beside(const WorkerRecord& record) {
+    if (record.follows_unit) {
+        // Not found by its pid (the last sender's, gone): its unit names it.
+        return record.source == Source::socket && !record.unit.empty() &&
+               record.name == record.unit;
+    }
+    if (record.source == Source::dbus ? !record.bus_name.starts_with(':') : record.pid <= 0) {
+        return false;
+    }
+    // One process (or bus connection) may speak for several workers, each
+    // named by X_WORKER= (issue 13): a second one comes back only if all are.
+    const auto others = record.source == Source::dbus ? registry.of_bus_name(record.bus_name)
+                                                      : registry.of_pid(record.pid);
+    return others.empty() || (record.named && std::ranges::all_of(others, [](const Worker* other) {
+                                  return other->named;
+                              }));
 }
 
 std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
@@ -66,9 +95,8 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
     impl.expire(now);
     std::size_t taken = 0;
     for (const WorkerRecord& record : snapshot.workers) {
-        if (record.source == Source::dbus || record.pid <= 0 || !is_live(record.state) ||
-            !is_valid_worker_name(record.name) || impl.registry.find_name(record.name) != nullptr ||
-            impl.registry.find_pid(record.pid) != nullptr) {
+        if (!is_live(record.state) || !is_valid_worker_name(record.name) ||
+            impl.registry.find_name(record.name) != nullptr || !impl.may_restore_beside(record)) {
             continue;
         }
         if (impl.registry.size() >= impl.config.max_workers) {
@@ -83,17 +111,32 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
         }
         Worker worker;
         worker.name = record.name;
-        // The snapshot does not say how it got its name: one not after its
-        // pid counts as chosen, so the process's next name adds a worker.
-        worker.named = !record.name.starts_with("pid:");
+        // A version 1 snapshot does not say how it got its name: one not after
+        // its pid counts as chosen, so the process's next name adds a worker.
+        worker.named = record.named || (record.unit.empty() && !record.name.starts_with("pid:") &&
+                                        record.source != Source::dbus);
         worker.group = *group;
         worker.source = record.source;
         worker.pid = record.pid;
         worker.uid = record.uid;
+        worker.unit = record.unit;
+        worker.follows_unit = record.follows_unit;
+        worker.bus_name = record.source == Source::dbus ? record.bus_name : std::string();
         worker.status = sanitize_text(record.status, impl.config.max_status_length);
         if (record.last_ping_us) {
             // A ping cannot be in the future: the age shown stays >= 0.
             worker.last_ping = std::min(now, from_monotonic_us(*record.last_ping_us));
+        }
+        if (const GroupConfig& bounds = impl.config.groups[*group]; record.watchdog_us) {
+            // Its own WATCHDOG_USEC=, if the group's bounds (maybe reloaded) still allow it.
+            const std::chrono::microseconds own(*record.watchdog_us);
+            if (own >= bounds.worker_watchdog_min && own <= bounds.worker_watchdog_max) {
+                worker.watchdog = own;
+            }
+        }
+        if (!record.failure.empty()) {
+            worker.failure = sanitize_text(record.failure, max_restored_failure_length);
+            worker.failure_note = "failed: " + worker.failure;
         }
         impl.departed.forget_name(worker.name);
         Worker& added = impl.registry.add(std::move(worker));

@@ -84,7 +84,41 @@ private:
 /// cannot hold before reserving anything.
 constexpr std::size_t min_worker_bytes = 2 + 2 + 1 + 1 + 1 + 4 + 4 + 2 + 1 + 8 + 8;
 
-std::optional<WorkerRecord> read_worker(Reader& in) {
+constexpr std::uint8_t flag_named = 1;
+constexpr std::uint8_t flag_follows_unit = 2;
+
+/// Version 2's tail of a worker; false when malformed.
+bool read_worker_tail(Reader& in, WorkerRecord& record) {
+    const auto flags = in.integer<std::uint8_t>();
+    auto unit = in.text();
+    auto cgroup = in.text();
+    auto bus_name = in.text();
+    const auto has_watchdog = in.integer<std::uint8_t>();
+    if (!flags || (*flags & ~(flag_named | flag_follows_unit)) != 0 || !unit || !cgroup ||
+        !bus_name || !has_watchdog || *has_watchdog > 1) {
+        return false;
+    }
+    if (*has_watchdog == 1) {
+        const auto watchdog = in.integer<std::int64_t>();
+        if (!watchdog || *watchdog <= 0) {
+            return false;
+        }
+        record.watchdog_us = *watchdog;
+    }
+    auto failure = in.text();
+    if (!failure) {
+        return false;
+    }
+    record.named = (*flags & flag_named) != 0;
+    record.follows_unit = (*flags & flag_follows_unit) != 0;
+    record.unit = std::move(*unit);
+    record.cgroup = std::move(*cgroup);
+    record.bus_name = std::move(*bus_name);
+    record.failure = std::move(*failure);
+    return true;
+}
+
+std::optional<WorkerRecord> read_worker(Reader& in, std::uint16_t version) {
     WorkerRecord record;
     auto name = in.text();
     auto group = in.text();
@@ -121,6 +155,9 @@ std::optional<WorkerRecord> read_worker(Reader& in) {
     record.status = std::move(*status);
     record.process_identity = *identity;
     record.start_time = *start_time;
+    if (version >= 2 && !read_worker_tail(in, record)) {
+        return std::nullopt;
+    }
     return record;
 }
 
@@ -149,6 +186,17 @@ std::string encode_snapshot(const StateSnapshot& snapshot) {
         }
         out.integer(worker.process_identity);
         out.integer(worker.start_time);
+        out.integer(static_cast<std::uint8_t>((worker.named ? flag_named : 0) |
+                                              (worker.follows_unit ? flag_follows_unit : 0)));
+        out.text(worker.unit);
+        out.text(worker.cgroup);
+        out.text(worker.bus_name);
+        const bool has_watchdog = worker.watchdog_us && *worker.watchdog_us > 0;
+        out.integer(static_cast<std::uint8_t>(has_watchdog ? 1 : 0));
+        if (has_watchdog) {
+            out.integer(*worker.watchdog_us);
+        }
+        out.text(worker.failure);
     }
 
     std::string bytes(snapshot_magic);
@@ -175,8 +223,9 @@ proto::Result<StateSnapshot> decode_snapshot(std::string_view bytes) {
     const auto version = header.integer<std::uint16_t>();
     const auto flags = header.integer<std::uint16_t>();
     const auto body_size = header.integer<std::uint32_t>();
-    if (*version != snapshot_version) {
+    if (*version < oldest_snapshot_version || *version > snapshot_version) {
         return Error{"state snapshot: version " + std::to_string(*version) + ", expected " +
+                     std::to_string(oldest_snapshot_version) + " to " +
                      std::to_string(snapshot_version)};
     }
     if (*flags != 0) {
@@ -207,7 +256,7 @@ proto::Result<StateSnapshot> decode_snapshot(std::string_view bytes) {
     snapshot.taken_at_us = *taken_at;
     snapshot.workers.reserve(*count);
     for (std::uint32_t i = 0; i < *count; ++i) {
-        auto worker = read_worker(in);
+        auto worker = read_worker(in, *version);
         if (!worker) {
             return Error{"state snapshot: worker " + std::to_string(i) + " is malformed"};
         }

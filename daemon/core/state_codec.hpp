@@ -9,7 +9,12 @@
 //   worker: str name | str group | u8 source | u8 state | u8 late_watchdog |
 //           i32 pid | u32 uid | str status | u8 has_ping [i64 last_ping_us] |
 //           u64 process_identity | u64 start_time
+//           (version 2 adds:) u8 flags (1 named, 2 follows_unit) | str unit |
+//           str cgroup | str bus_name | u8 has_watchdog [i64 watchdog_us] | str failure
 //   str: u16 length | bytes
+// Version 1 (before several workers per process, unit-followed and D-Bus
+// workers were carried) is still read: its workers get the new fields'
+// defaults, so a broker upgraded across a restart keeps what the old one saved.
 // Thread-safety: pure functions.
 
 #include "core/state_snapshot.hpp"
@@ -24,7 +29,9 @@
 namespace nb::core {
 
 inline constexpr std::string_view snapshot_magic{"NBSTATE\0", 8};
-inline constexpr std::uint16_t snapshot_version = 1;
+inline constexpr std::uint16_t snapshot_version = 2;
+/// The oldest version decode_snapshot() still reads.
+inline constexpr std::uint16_t oldest_snapshot_version = 1;
 /// Bounds the decoder enforces (and the encoder respects by refusing more).
 inline constexpr std::size_t max_snapshot_workers = 65536;
 inline constexpr std::size_t max_snapshot_string = 4096;
@@ -35,7 +42,8 @@ inline constexpr std::size_t max_snapshot_bytes = 64 * 1024 * 1024;
 [[nodiscard]] std::string encode_snapshot(const StateSnapshot& snapshot);
 
 /// Parses bytes written by encode_snapshot(). Errors (never throws but
-/// std::bad_alloc): wrong magic, unknown version, a length or count beyond the
+/// std::bad_alloc): wrong magic, a version outside
+/// oldest_snapshot_version..snapshot_version, a length or count beyond the
 /// bounds or the input, a bad checksum, an enum out of range, trailing bytes.
 [[nodiscard]] proto::Result<StateSnapshot> decode_snapshot(std::string_view bytes);
 

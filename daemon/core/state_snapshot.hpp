@@ -34,6 +34,20 @@ struct WorkerRecord {
     /// a pid reused during the gap is not taken for the worker. 0 = unknown.
     std::uint64_t process_identity = 0; ///< pidfs inode of its pidfd (Linux >= 6.9)
     std::uint64_t start_time = 0;       ///< field 22 of /proc/PID/stat (clock ticks)
+
+    // --- since version 2 (a version 1 snapshot leaves them at their defaults) ---
+    /// Named by X_WORKER= (not after its unit or pid).
+    bool named = false;
+    /// Lives while its unit's cgroup is populated (a script's worker reporting
+    /// through short-lived commands): restored by that cgroup, not by `pid`,
+    /// which is only the last sender's.
+    bool follows_unit = false;
+    std::string unit;     ///< the unit (from the cgroup) of the sender it is bound to
+    std::string cgroup;   ///< follows_unit: the unit's cgroup path; filled by the shell
+    std::string bus_name; ///< Source::dbus: its unique name (":1.42")
+    /// Its own WATCHDOG_USEC=; unset: its group's.
+    std::optional<std::int64_t> watchdog_us;
+    std::string failure; ///< what it said went wrong (ERRNO=, ...), WorkerInfo::failure
     /// Filled by the shell from the pinned process before import, never stored:
     /// who it is now, for the policy's second look (the rules may have changed
     /// across the restart, and a process may have changed its ids).

@@ -6,6 +6,7 @@
 #include "dbus/bus_connection.hpp"
 #include "dbus/bus_pump.hpp"
 #include "dbus/properties_snapshot.hpp"
+#include "dbus/restored_callers.hpp"
 
 #include <nb/dbus/sdbus_seam.hpp>
 
@@ -72,6 +73,7 @@ struct BusService::Impl {
     std::unique_ptr<sdbus::IConnection> connection;
     std::unique_ptr<BrokerObject> object;
     sdbus::Slot peer_match;
+    RestoredCallers restored; // D-Bus workers of the fd store, checked with the bus
     std::unique_ptr<BusPump> pump;
 
     daemon::UvHandle<uv_timer_t> flush_timer; // trailing PropertiesChanged
@@ -102,6 +104,7 @@ struct BusService::Impl {
     void on_retry() noexcept;
     void on_pump_failure(const std::string& why) noexcept;
     void on_name_owner_changed(sdbus::Message& signal) noexcept;
+    void check_restored() noexcept;
     void after_change() noexcept;
     void maybe_emit() noexcept;
     void emit_now(core::TimePoint now) noexcept;
@@ -131,6 +134,7 @@ void BusService::Impl::connect() noexcept {
         if (pump->failed()) {
             throw std::runtime_error("libuv refused a handle for the bus");
         }
+        check_restored(); // after the match: a departure in between is seen either way
         emitted = PropertiesSnapshot::take(broker, hooks.now());
         last_emit.reset();
         retry_delay = first_retry;
@@ -162,6 +166,12 @@ void BusService::Impl::disconnect(bool peers_gone) noexcept {
         } catch (...) {
         }
     }
+    if (peers_gone) {
+        for (auto& name : restored.take_all()) {
+            gone.push_back(std::move(name));
+        }
+    }
+    restored.disconnect();
     pump.reset();
     object.reset();
     peer_match.reset();
@@ -220,14 +230,33 @@ void BusService::Impl::on_name_owner_changed(sdbus::Message& signal) noexcept {
         std::string new_owner;
         signal >> name >> old_owner >> new_owner;
         // A unique name ":1.42" has no new owner once its connection is gone.
-        if (!new_owner.empty() || name.empty() || name.front() != ':' || !object ||
-            !object->forget(name)) {
+        if (!new_owner.empty() || name.empty() || name.front() != ':' || !object) {
+            return;
+        }
+        const bool caller = object->forget(name);
+        if (!restored.forget(name) && !caller) {
             return;
         }
         broker.on_bus_peer_gone(name, hooks.now());
         after_change();
     } catch (const std::exception& e) {
         log(LogLevel::warning, std::string("D-Bus: bad NameOwnerChanged: ") + e.what());
+    }
+}
+
+void BusService::Impl::check_restored() noexcept {
+    if (!connection || restored.size() == 0) {
+        return;
+    }
+    try {
+        restored.check(*connection, [this](const std::string& name) {
+            log(LogLevel::notice, "D-Bus: restored worker " + name + " has left the bus");
+            broker.on_bus_peer_gone(name, hooks.now());
+            after_change();
+        });
+    } catch (const std::exception& e) {
+        log(LogLevel::warning,
+            std::string("D-Bus: cannot check the restored workers' names: ") + e.what());
     }
 }
 
@@ -303,6 +332,14 @@ BusService::BusService(uv_loop_t* loop, core::Broker& broker, const daemon::BusS
 
 BusService::~BusService() {
     close();
+}
+
+void BusService::adopt_restored(std::vector<std::string> bus_names) {
+    if (!impl_ || impl_->closed) {
+        return;
+    }
+    impl_->restored.adopt(std::move(bus_names));
+    impl_->check_restored(); // not connected yet: on the connection
 }
 
 void BusService::notify_changed() noexcept {

@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -59,6 +60,11 @@ public:
     BusService(const BusService&) = delete;
     BusService& operator=(const BusService&) = delete;
 
+    /// D-Bus workers the fd store's restore took back, by unique name: each is
+    /// asked of the bus (asynchronously, once connected) and reported gone
+    /// (Broker::on_bus_peer_gone) if it has no owner; the others are watched
+    /// for NameOwnerChanged as any caller. Throws std::bad_alloc.
+    void adopt_restored(std::vector<std::string> bus_names);
     /// The Broker may have changed: emit PropertiesChanged (rate-limited) if it did.
     void notify_changed() noexcept;
     /// Releases the name, unexports the object, closes the bus and starts closing

@@ -16,7 +16,8 @@ namespace nb::daemon {
 struct CgroupWatcher::Unit {
     CgroupWatcher* owner = nullptr;
     std::string name;
-    UniqueFd events; // declared before poll: closed after it
+    std::string path; // kept for the fd store's snapshot (a restore follows it again)
+    UniqueFd events;  // declared before poll: closed after it
     UvHandle<uv_poll_t> poll;
 };
 
@@ -115,6 +116,7 @@ bool CgroupWatcher::watch(const std::string& unit, const std::string& cgroup_pat
     auto entry = std::make_unique<Unit>();
     entry->owner = this;
     entry->name = unit;
+    entry->path = cgroup_path;
     entry->events.reset(
         ::open((root_ + cgroup_path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
     if (!entry->events) {
@@ -152,6 +154,11 @@ void CgroupWatcher::on_poll(uv_poll_t* handle, int /*status*/, int /*events*/) n
     } catch (...) {
         log(LogLevel::err, "cgroup watcher: out of memory");
     }
+}
+
+std::string CgroupWatcher::path_of(const std::string& unit) const {
+    const auto found = units_.find(unit);
+    return found != units_.end() ? found->second->path : std::string();
 }
 
 void CgroupWatcher::forget(const std::string& unit) noexcept {

@@ -47,6 +47,8 @@ public:
     [[nodiscard]] bool watches(const std::string& unit) const noexcept {
         return units_.contains(unit);
     }
+    /// The cgroup path a followed unit was watched under; empty if not followed.
+    [[nodiscard]] std::string path_of(const std::string& unit) const;
     /// Stops following unit without calling the handler.
     void forget(const std::string& unit) noexcept;
     /// Stops following, without calling the handler, every unit `drop` is true for.

@@ -89,6 +89,8 @@ public:
     [[nodiscard]] core::Broker& broker() noexcept { return *broker_; }
     /// The pidfd watchers (the fd store's restore and saves use them).
     [[nodiscard]] ProcessWatcher& processes() noexcept { return processes_; }
+    /// The units whose cgroups keep script workers (the fd store's restore and saves).
+    [[nodiscard]] UnitWorkers& unit_workers() noexcept { return unit_workers_; }
     [[nodiscard]] const WorkerSocket& socket() const noexcept { return socket_; }
     [[nodiscard]] const DropLog& drops() const noexcept { return drops_; }
     [[nodiscard]] const DatagramDispatcher& dispatcher() const noexcept { return *dispatcher_; }

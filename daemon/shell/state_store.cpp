@@ -42,9 +42,10 @@ unsigned fd_store_capacity_from_environment() {
 }
 
 StateStore::StateStore(uv_loop_t* loop, core::Broker& broker, const ProcessWatcher& processes,
-                       std::string upstream_address, unsigned capacity)
+                       std::string upstream_address, unsigned capacity, const UnitWorkers* units)
     : broker_(broker)
     , processes_(processes)
+    , units_(units)
     , notifier_(upstream_address)
     , timer_(loop, [this] { save(); })
     , enabled_(!upstream_address.empty() && capacity >= state_slots)
@@ -107,6 +108,12 @@ void StateStore::save_snapshot(core::TimePoint time) {
     // now) first, so their room is free for the newcomers.
     std::unordered_map<pid_t, std::uint64_t> wanted;
     for (core::WorkerRecord& worker : snapshot.workers) {
+        if (worker.follows_unit) {
+            // Its pid is only the last (gone) sender's: the unit's cgroup is what
+            // a restore follows again.
+            worker.cgroup = units_ != nullptr ? units_->cgroup_of(worker.unit) : std::string();
+            continue;
+        }
         if (worker.source == core::Source::dbus || worker.pid <= 0) {
             continue;
         }

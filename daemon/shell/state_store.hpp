@@ -15,6 +15,7 @@
 #include "core/broker.hpp"
 #include "shell/process_watcher.hpp"
 #include "shell/state_restore.hpp"
+#include "shell/unit_workers.hpp"
 
 #include <nb/client/notifier.hpp>
 
@@ -35,8 +36,11 @@ public:
     /// upstream_address: NOTIFY_SOCKET; empty or capacity < 2 disables the store
     /// (every call then does nothing). Throws std::runtime_error if libuv
     /// refuses the timer.
+    /// units: where a worker following its unit is watched, for the cgroup
+    /// its restore follows again (nullptr: such workers are saved without it
+    /// and not restored).
     StateStore(uv_loop_t* loop, core::Broker& broker, const ProcessWatcher& processes,
-               std::string upstream_address, unsigned capacity);
+               std::string upstream_address, unsigned capacity, const UnitWorkers* units = nullptr);
     StateStore(const StateStore&) = delete;
     StateStore& operator=(const StateStore&) = delete;
 
@@ -63,6 +67,7 @@ private:
 
     core::Broker& broker_;
     const ProcessWatcher& processes_;
+    const UnitWorkers* units_;
     client::Notifier notifier_;
     DeadlineTimer timer_;
     bool enabled_;

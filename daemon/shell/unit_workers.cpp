@@ -37,6 +37,21 @@ bool UnitWorkers::follow(const core::Sender& sender, const proto::Message& messa
     return true;
 }
 
+bool UnitWorkers::resume(const std::string& unit, const std::string& cgroup) {
+    // The snapshot is the predecessor's word, checked as far as it can be: the
+    // path must end at the unit's own component and name it (systemd's rule,
+    // unit_name.hpp), and watch() opens
+    // it below the cgroup root only (no "..") and refuses it when empty.
+    if (!enabled_ || unit.empty() || unit == own_unit_ || !cgroup.ends_with("/" + unit) ||
+        unit_from_cgroup_path(cgroup) != unit) {
+        return false;
+    }
+    if (cgroups_.full()) {
+        let_go_of_unnamed();
+    }
+    return cgroups_.watch(unit, cgroup);
+}
+
 void UnitWorkers::on_empty(const std::string& unit) noexcept {
     try {
         log(LogLevel::debug, "unit " + unit + " has no process left");

@@ -46,6 +46,19 @@ public:
     /// Throws std::bad_alloc.
     bool follow(const core::Sender& sender, const proto::Message& message);
 
+    /// After a restart (shell/state_restore.hpp): follows `unit` again through
+    /// the cgroup the predecessor recorded, if that path names the unit and is
+    /// still populated; false otherwise (the worker left during the gap).
+    /// Throws std::bad_alloc.
+    bool resume(const std::string& unit, const std::string& cgroup);
+    /// The cgroup a followed unit is watched under (for the fd store's
+    /// snapshot); empty if the unit is not followed.
+    [[nodiscard]] std::string cgroup_of(const std::string& unit) const {
+        return cgroups_.path_of(unit);
+    }
+    /// Stops following `unit` (a resumed unit whose worker was not taken back).
+    void forget(const std::string& unit) noexcept { cgroups_.forget(unit); }
+
     [[nodiscard]] std::size_t size() const noexcept { return cgroups_.size(); }
     /// Stops following every unit (shutdown).
     void close() noexcept;

@@ -15,7 +15,7 @@ command -v systemd-analyze >/dev/null || {
 }
 
 files=()
-for unit in "$units"/*.service "$units"/*.socket; do
+for unit in "$units"/*.service "$units"/*.socket "$units"/*.target; do
     [[ -e $unit ]] && files+=("$unit")
 done
 ((${#files[@]} >= 6)) || {

@@ -34,13 +34,13 @@ nb_prepare_units() {
     nb_require
     sb_init
     local unit base
-    for unit in "$NB_UNITS_BUILD_DIR"/*.service "$NB_UNITS_BUILD_DIR"/*.socket; do
+    for unit in "$NB_UNITS_BUILD_DIR"/*.service "$NB_UNITS_BUILD_DIR"/*.socket "$NB_UNITS_BUILD_DIR"/*.target; do
         base=${unit##*/}
         cp "$unit" "$SB_UNITS/$base"
         mkdir -p "$SB_UNITS/$base.d"
         printf '[Unit]\nDefaultDependencies=no\n' >"$SB_UNITS/$base.d/00-e2e-sandbox.conf"
     done
-    sb_log "units under test: $(cd "$SB_UNITS" && echo *.service *.socket)"
+    sb_log "units under test: $(cd "$SB_UNITS" && echo *.service *.socket *.target)"
 }
 
 nb_dropin() {

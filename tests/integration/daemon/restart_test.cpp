@@ -263,6 +263,41 @@ TEST_F(BrokerRestart, ARestartedBrokerIsReadyAtOnceAndProcessesWhatWasSentInTheG
     }
 }
 
+TEST_F(BrokerRestart, AProcessSpeakingForFourWorkersGetsAllFourBack) {
+    first_ = std::make_unique<BrokerProcess>(dir_, upstream_, options({{"notify", socket_fd_}}));
+    std::vector<std::string> messages;
+    for (unsigned n = 1; n <= 4; ++n) {
+        messages.push_back("X_WORKER=web-" + std::to_string(n) + "\nREADY=1");
+    }
+    workers_.push_back(start_worker(path_, messages)); // one pid, four workers (issue 13)
+    ASSERT_TRUE(workers_.front().wait_sent());
+    ASSERT_TRUE(store_.wait_for(
+        [&](const std::string&) {
+            const auto state = newest_state(store_);
+            return state && ready_in(*state) == 4;
+        },
+        5s));
+    first_->signal(SIGKILL);
+    ASSERT_EQ(first_->wait_exit_code(5s), -SIGKILL);
+    while (store_.next(0ms)) {
+    }
+    EXPECT_EQ(store_.count_named("nb-pidfd-"), 1U);
+
+    auto& second = start_broker(options(store_.listen_fds(socket_fd_)));
+    const auto first = store_.next(5s);
+    ASSERT_TRUE(first) << "the restarted broker said nothing";
+    EXPECT_TRUE(has_line(*first, "READY=1")) << printable(*first);
+    EXPECT_TRUE(status_starts_with(*first, "4/4 workers ready")) << printable(*first);
+    // Still one process: its exit takes all four.
+    workers_.front().close_stdin();
+    ASSERT_EQ(workers_.front().wait_exit_code(5s), 0);
+    EXPECT_TRUE(
+        store_.wait_for([](const std::string& d) { return status_starts_with(d, "0/4"); }, 3s));
+    EXPECT_EQ(second.terminate(), 0);
+    EXPECT_NE(second.log().find("restored 4 workers from the fd store"), std::string::npos)
+        << second.log();
+}
+
 TEST_F(BrokerRestart, AWorkerThatExitedWhileNoBrokerRanIsNotRestored) {
     run_first_broker_and_kill_it();
     workers_[3].close_stdin();

@@ -32,13 +32,30 @@ StateSnapshot sample() {
     late.late_watchdog = true;
     late.last_ping_us.reset();
     late.status.clear();
+    late.named = true;
+    late.watchdog_us = 5'000'000;
+    late.failure = "errno 13";
     WorkerRecord spawned = ready;
     spawned.name = "pid:77";
     spawned.group = "";
     spawned.source = Source::spawned;
     spawned.pid = 77;
     spawned.state = WorkerState::starting;
-    snapshot.workers = {ready, late, spawned};
+    WorkerRecord script;
+    script.name = "job.service";
+    script.group = "web";
+    script.pid = 4300;
+    script.state = WorkerState::ready;
+    script.follows_unit = true;
+    script.unit = "job.service";
+    script.cgroup = "/system.slice/job.service";
+    WorkerRecord bus;
+    bus.name = "web-bus";
+    bus.source = Source::dbus;
+    bus.pid = 4301;
+    bus.bus_name = ":1.42";
+    bus.named = true;
+    snapshot.workers = {ready, late, spawned, script, bus};
     return snapshot;
 }
 
@@ -82,6 +99,7 @@ TEST(AnEmptyStateSnapshot, SurvivesEncodingAndDecodingUnchanged) {
 TEST(AnEncodedSnapshot, IsCompact) {
     // Four workers fit in a few hundred bytes: one page of memfd.
     StateSnapshot snapshot = sample();
+    snapshot.workers.resize(3); // the first three, as before version 2 added two
     snapshot.workers.push_back(snapshot.workers.front());
     EXPECT_LT(encode_snapshot(snapshot).size(), 400U);
 }
@@ -147,7 +165,8 @@ INSTANTIATE_TEST_SUITE_P(
     Table, ACorruptSnapshot,
     ::testing::Values(
         Corruption{"foreign magic", 0, "NOTSTATE", "magic"},
-        Corruption{"next version", 8, std::string("\x02\x00", 2), "version"},
+        Corruption{"next version", 8, std::string("\x03\x00", 2), "version"},
+        Corruption{"version 0", 8, std::string("\x00\x00", 2), "version"},
         Corruption{"unknown flags", 10, std::string("\x01\x00", 2), "flags"},
         Corruption{"body length too long", 12, std::string("\xff\xff\x00\x00", 4), "truncated"},
         Corruption{"a million workers", 32, std::string("\x40\x42\x0f\x00", 4), "cannot fit"},
@@ -177,8 +196,84 @@ TEST(AnEncodedSnapshot, StartsWithTheMagicAndVersion) {
     const std::string bytes = encode_snapshot(sample());
     ASSERT_GT(bytes.size(), header_size);
     EXPECT_EQ(bytes.substr(0, 8), snapshot_magic);
-    EXPECT_EQ(bytes[8], '\x01');
+    EXPECT_EQ(bytes[8], '\x02');
     EXPECT_EQ(bytes[9], '\x00');
+}
+
+/// A snapshot as a version 1 broker (before issue 14) wrote it.
+std::string encode_version_1(const StateSnapshot& snapshot) {
+    std::string body;
+    const auto integer = [](std::string& out, std::uint64_t value, std::size_t size) {
+        for (std::size_t i = 0; i < size; ++i) {
+            out.push_back(static_cast<char>((value >> (8 * i)) & 0xFFU));
+        }
+    };
+    const auto text = [&](std::string& out, const std::string& value) {
+        integer(out, value.size(), 2);
+        out += value;
+    };
+    integer(body, snapshot.sequence, 8);
+    integer(body, static_cast<std::uint64_t>(snapshot.taken_at_us), 8);
+    integer(body, snapshot.workers.size(), 4);
+    for (const WorkerRecord& worker : snapshot.workers) {
+        text(body, worker.name);
+        text(body, worker.group);
+        integer(body, static_cast<std::uint64_t>(worker.source), 1);
+        integer(body, static_cast<std::uint64_t>(worker.state), 1);
+        integer(body, worker.late_watchdog ? 1 : 0, 1);
+        integer(body, static_cast<std::uint32_t>(worker.pid), 4);
+        integer(body, worker.uid, 4);
+        text(body, worker.status);
+        integer(body, worker.last_ping_us ? 1 : 0, 1);
+        if (worker.last_ping_us) {
+            integer(body, static_cast<std::uint64_t>(*worker.last_ping_us), 8);
+        }
+        integer(body, worker.process_identity, 8);
+        integer(body, worker.start_time, 8);
+    }
+    std::string bytes(snapshot_magic);
+    integer(bytes, 1, 2);
+    integer(bytes, 0, 2);
+    integer(bytes, body.size(), 4);
+    bytes += body;
+    integer(bytes, fnv1a(bytes), 4);
+    return bytes;
+}
+
+TEST(AVersion1Snapshot, IsStillReadWithTheNewFieldsAtTheirDefaults) {
+    StateSnapshot old = sample();
+    for (WorkerRecord& worker : old.workers) {
+        worker.named = false;
+        worker.follows_unit = false;
+        worker.unit.clear();
+        worker.cgroup.clear();
+        worker.bus_name.clear();
+        worker.watchdog_us.reset();
+        worker.failure.clear();
+    }
+    const auto decoded = decode_snapshot(encode_version_1(old));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(decoded.value(), old);
+}
+
+TEST(AVersion1Snapshot, IsRefusedWhenTruncatedOrPadded) {
+    const std::string bytes = encode_version_1(sample());
+    EXPECT_FALSE(decode_snapshot(bytes.substr(0, bytes.size() - 5)).ok());
+    std::string padded = bytes;
+    padded.insert(padded.size() - 4, std::string(10, '\0'));
+    EXPECT_FALSE(decode_snapshot(reseal(padded)).ok());
+}
+
+TEST(AVersion2Worker, CarriesHowItIsFollowedItsWatchdogAndFailure) {
+    const auto decoded = decode_snapshot(encode_snapshot(sample()));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    ASSERT_EQ(decoded->workers.size(), 5U);
+    EXPECT_TRUE(decoded->workers[1].named);
+    EXPECT_EQ(decoded->workers[1].watchdog_us, 5'000'000);
+    EXPECT_EQ(decoded->workers[1].failure, "errno 13");
+    EXPECT_TRUE(decoded->workers[3].follows_unit);
+    EXPECT_EQ(decoded->workers[3].cgroup, "/system.slice/job.service");
+    EXPECT_EQ(decoded->workers[4].bus_name, ":1.42");
 }
 
 } // namespace
