@@ -3,6 +3,7 @@
 // tests/unit/shell/cgroup_watcher_test.cpp.
 
 #include "shell/cgroup_watcher.hpp"
+#include "shell/unit_workers.hpp"
 
 #include <gtest/gtest.h>
 #include <uv.h>
@@ -163,6 +164,42 @@ TEST(CgroupWatcher, AForgottenUnitIsNotReportedAndAMissingCgroupIsRefused) {
         watcher.forget("probe.service");
         unit.kill_child();
         EXPECT_FALSE(run_until(&loop, done, std::chrono::milliseconds(300)));
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
+// After a restart (issue 14): a script's worker comes back by the cgroup path
+// the old broker recorded, only if that path names the unit and is populated.
+TEST(AUnitResumedAfterARestart, IsFollowedAgainOnlyThroughAPathThatNamesItAndIsPopulated) {
+    ProbeUnit unit;
+    std::string why;
+    if (!unit.start(why)) {
+        GTEST_SKIP() << why;
+    }
+    uv_loop_t loop;
+    ASSERT_EQ(uv_loop_init(&loop), 0);
+    std::vector<std::string> gone;
+    bool done = false;
+    {
+        UnitWorkers units(&loop, "notify-brokerd.service", unit.root(), [&](const std::string& u) {
+            gone.push_back(u);
+            done = true;
+        });
+        // A path that names another unit, or not at its own component, or climbs out.
+        EXPECT_FALSE(units.resume("other.service", unit.path()));
+        EXPECT_FALSE(units.resume("probe.service", unit.path() + "/payload"));
+        EXPECT_FALSE(units.resume("probe.service", "/../probe.service"));
+        EXPECT_FALSE(
+            units.resume("notify-brokerd.service", "/system.slice/notify-brokerd.service"));
+        EXPECT_EQ(units.size(), 0U);
+        ASSERT_TRUE(units.resume("probe.service", unit.path()));
+        EXPECT_EQ(units.cgroup_of("probe.service"), unit.path()); // what the next snapshot records
+        unit.kill_child();
+        EXPECT_TRUE(run_until(&loop, done, std::chrono::seconds(5)));
+        EXPECT_EQ(gone, std::vector<std::string>{"probe.service"});
+        // Empty now: a restore finds nothing to follow.
+        EXPECT_FALSE(units.resume("probe.service", unit.path()));
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     EXPECT_EQ(uv_loop_close(&loop), 0);

@@ -170,7 +170,7 @@ INSTANTIATE_TEST_SUITE_P(
         Corruption{"unknown flags", 10, std::string("\x01\x00", 2), "flags"},
         Corruption{"body length too long", 12, std::string("\xff\xff\x00\x00", 4), "truncated"},
         Corruption{"a million workers", 32, std::string("\x40\x42\x0f\x00", 4), "cannot fit"},
-        Corruption{"more workers than written", 32, std::string("\x04\x00\x00\x00", 4),
+        Corruption{"more workers than written", 32, std::string("\x06\x00\x00\x00", 4),
                    "malformed"},
         Corruption{"name longer than the input", 36, std::string("\xff\x0f", 2), "malformed"},
         // name "web-1" (38..42), group "web" (43..47 incl. length), then the enums.
