@@ -32,14 +32,14 @@ void RestoredCallers::check(sdbus::IConnection& connection, GoneHandler on_gone)
         proxy_->callMethodAsync("GetNameOwner")
             .onInterface("org.freedesktop.DBus")
             .withArguments(name)
-            .uponReplyInvoke([this, name, on_gone](const sdbus_seam::ReplyError& error,
-                                                   const std::string& owner) {
-                // A unique name is its own owner while its connection lives;
-                // NameHasNoOwner (or any error) means it is gone.
-                if ((error || owner != name) && forget(name)) {
-                    on_gone(name);
-                }
-            });
+            .uponReplyInvoke(
+                [this, name, on_gone](sdbus_seam::ReplyError error, std::string owner) {
+                    // A unique name is its own owner while its connection lives;
+                    // NameHasNoOwner (or any error) means it is gone.
+                    if ((error || owner != name) && forget(name)) {
+                        on_gone(name);
+                    }
+                });
     }
 }
 
