@@ -76,7 +76,7 @@ sb_log "case 2a ok: after a crash (SIGKILL) the workers kept running"
 old=$(sb_prop notify-brokerd.service MainPID)
 sb_in kill -STOP "$old"
 broker_back_ready "$old" 2
-sb_journalctl -u notify-brokerd.service -o cat | grep -qi 'watchdog timeout' ||
+grep -q 'notify-brokerd.service: Watchdog timeout' "$SB_WORK/pid1.log" ||
     sb_fail "the broker was not restarted by its watchdog"
 workers_untouched
 sb_log "case 2b ok: after a watchdog kill the workers kept running"
