@@ -25,6 +25,8 @@ After=dbus.socket
 
 [Service]
 Type=exec
+# dbus-python's proxy needs the broker's name owned when it is made.
+ExecStartPre=/bin/sleep 1
 ExecStart=/usr/bin/python3 $here/lib/dbus-worker.py dbus-1 --ping 3600
 User=nobody
 PrivateNetwork=yes
@@ -47,8 +49,8 @@ TOML
 nb_boot
 nb_start_system_bus
 
-sb_systemctl start notify-brokerd.service
-sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 5
+sb_systemctl start --no-block notify-brokerd.service
+sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 10
 worker_pid=$(sb_prop dbus-worker.service MainPID)
 state_saved() { nb_broker_log -o cat | grep -q 'state #[0-9]* saved (2 workers, 2 ready'; }
 sb_wait_until 5 "the broker's state saved with 2 ready workers" state_saved
