@@ -90,10 +90,12 @@ class AStalledUpstream : public BrokerTest {
 protected:
     /// busctl get-property on the broker; true if it answered within 5 s.
     bool dbus_call_answered() {
-        auto child = ChildProcess::spawn(
-            {"/usr/bin/busctl", "--address=" + bus.address(), "get-property", bus_name,
-             "/org/notifybroker/Broker1", "org.notifybroker.Broker1", "ReadyCount"},
-            {.env = {}, .stdin_pipe = false, .output_file = dir_.file("busctl.log")});
+        SpawnOptions spawn;
+        spawn.output_file = dir_.file("busctl.log");
+        auto child = ChildProcess::spawn({"/usr/bin/busctl", "--address=" + bus.address(),
+                                          "get-property", bus_name, "/org/notifybroker/Broker1",
+                                          "org.notifybroker.Broker1", "ReadyCount"},
+                                         spawn);
         return child.wait_exit_code(5s) == 0;
     }
 
@@ -108,7 +110,7 @@ TEST_F(AStalledUpstream, ServesWorkersAndDbusForTenSecondsThenGetsTheRightSequen
                     "2",
                     "--status-interval",
                     "1ms"};
-    options.env["WATCHDOG_USEC"] = "4000000"; // a ping every 2 s, a few of them in the stall
+    options.env["WATCHDOG_USEC"] = "6000000"; // a ping every 3 s: three of them in the stall
     auto& broker = start_broker(options);
     auto first = start_worker(broker.socket_path(), {"X_WORKER=a\nREADY=1"});
     ASSERT_TRUE(first.wait_sent());
@@ -149,7 +151,8 @@ TEST_F(AStalledUpstream, ServesWorkersAndDbusForTenSecondsThenGetsTheRightSequen
 
     // PID 1 reads again: first what filled its queue, then the broker's queue.
     std::vector<std::string> received;
-    while (auto datagram = upstream_.next(1500ms)) {
+    // The broker's queue goes at once; 300 ms of quiet ends it (the next ping is seconds away).
+    while (auto datagram = upstream_.next(received.empty() ? 5000ms : 300ms)) {
         if (*datagram != filler) {
             received.push_back(*datagram);
         }
@@ -178,9 +181,8 @@ TEST_F(AStalledUpstream, ServesWorkersAndDbusForTenSecondsThenGetsTheRightSequen
     EXPECT_EQ(lifecycle, (std::vector<std::string>{"READY=1", "RELOADING=1", "READY=1"})) << all;
     EXPECT_EQ(statuses, 1U) << "stale STATUS sent after the stall: " << all;
     EXPECT_LE(pings, 1U) << "more than one pending WATCHDOG=1: " << all;
-    ASSERT_FALSE(received.empty());
-    // The STATUS that went is the newest: the pool as it is now.
-    EXPECT_TRUE(has_line(received.back(), "STATUS=2/2 workers ready")) << all;
+    // The one STATUS that went is the newest: the pool as it is now.
+    EXPECT_NE(all.find("STATUS=2/2 workers ready"), std::string::npos) << all;
     EXPECT_NE(broker.log().find("reads again after"), std::string::npos);
 
     EXPECT_EQ(broker.terminate(), 0);
@@ -197,9 +199,12 @@ TEST_F(AMissingUpstream, GetsTheReadyItMissedOnceItIsThere) {
     BrokerOptions options;
     options.args = {"--expect", "1"};
     options.env["NOTIFY_SOCKET"] = late_path;
-    options.wait_until_listening = false;
-    auto& broker = start_broker(options);
-    auto worker = start_worker(broker.socket_path(), {"READY=1"});
+    options.wait_until_listening = false; // nothing can reach this test's receiver
+    // Activated: the socket exists before the broker runs, so the worker can report at once.
+    ActivatedSocket socket(dir_.file("activated.sock"));
+    auto& broker = start_broker_on(socket, options);
+    socket.close();
+    auto worker = start_worker(socket.path(), {"READY=1"});
     ASSERT_TRUE(worker.wait_sent()) << "the broker did not serve its worker";
     ::unlink(late_path.c_str());
 
@@ -219,9 +224,8 @@ TEST_F(AMissingUpstream, ReachesANewReceiverAtTheSameAddressAfterTheOldOneWentAw
     auto before = std::make_unique<UpstreamReceiver>(path);
     BrokerOptions options;
     options.args = {"--expect", "2", "--status-interval", "1ms"};
-    options.env["NOTIFY_SOCKET"] = path;
-    options.wait_until_listening = false;
-    auto& broker = start_broker(options);
+    broker_ = std::make_unique<BrokerProcess>(dir_, *before, options); // its log on failure
+    auto& broker = *broker_;
     auto first = start_worker(broker.socket_path(), {"X_WORKER=a\nREADY=1"});
     ASSERT_TRUE(first.wait_sent());
     ASSERT_TRUE(before->wait_for_line("STATUS=1/2 workers ready", 5s));
