@@ -213,10 +213,10 @@ TEST_F(AMissingUpstream, GetsTheReadyItMissedOnceItIsThere) {
     ASSERT_TRUE(ready) << "the READY=1 sent while upstream was missing was lost";
     EXPECT_TRUE(has_line(*ready, "STATUS=1/1 workers ready")) << printable(*ready);
     EXPECT_NE(broker.log().find("retrying"), std::string::npos);
+    expect_clean_exits(worker); // first: an activated broker waits for its workers
     EXPECT_EQ(broker.terminate(), 0);
     EXPECT_TRUE(late.wait_for_line("STOPPING=1", 5s));
     EXPECT_EQ(late.count_line("READY=1"), 1U);
-    expect_clean_exits(worker);
 }
 
 TEST_F(AMissingUpstream, ReachesANewReceiverAtTheSameAddressAfterTheOldOneWentAway) {
