@@ -33,11 +33,13 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
           loop, read_unit_of(::getpid()), find_cgroup2_root(),
           [this](const std::string& unit) { on_unit_gone(unit); }, settings.broker.max_workers,
           [this](const std::string& unit) { return broker_->tracks_name(unit); }) {
+    upstream_.attach(loop); // waits for a full or missing $NOTIFY_SOCKET on the loop
     DatagramDispatcher::Hooks dispatch_hooks;
     dispatch_hooks.flush = [this] {
         after_event();
     };
     dispatch_hooks.is_spawned = hooks_.is_spawned;
+    dispatch_hooks.closer = &closer_;
     dispatch_hooks.follow_unit = [this](const core::Sender& sender, const proto::Message& message) {
         if (!unit_workers_.follow(sender, message)) {
             return false;
@@ -237,6 +239,7 @@ void Daemon::close() noexcept {
     }
     processes_.close();
     unit_workers_.close();
+    upstream_.close(); // after the last flush above; waits at most 1 s for a full receiver
     log(LogLevel::info, "received " + std::to_string(dispatcher_->received()) +
                             " datagrams, accepted " + std::to_string(dispatcher_->accepted()) +
                             ", dropped: " + drops_.summary() +

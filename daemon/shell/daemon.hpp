@@ -6,6 +6,7 @@
 // Thread-safety: everything on the loop thread.
 
 #include "base/deadline_timer.hpp"
+#include "base/fd_closer.hpp"
 #include "base/signal_watcher.hpp"
 #include "config/daemon_settings.hpp"
 #include "core/broker.hpp"
@@ -115,6 +116,7 @@ private:
     WorkerSocket socket_;
     Upstream upstream_;
     DropLog drops_;
+    FdCloser closer_; // before dispatcher_, which hands it workers' fds
     std::unique_ptr<core::Broker> broker_;
     ProcessWatcher processes_;
     UnitWorkers unit_workers_;

@@ -1,5 +1,6 @@
 #include "shell/datagram_dispatcher.hpp"
 
+#include "base/close_may_block.hpp"
 #include "base/logger.hpp"
 #include "shell/main_pid.hpp"
 #include "shell/sender_pin.hpp"
@@ -37,7 +38,7 @@ void DatagramDispatcher::dispatch(std::span<ReceivedDatagram> datagrams) noexcep
             drops_.drop(DropReason::malformed, "out of memory", 0, 0, now);
         }
         // Whatever happened above, nothing received may outlive its batch.
-        datagram.close_fds();
+        release_fds(datagram);
         if (datagram.pidfd && spent_pidfds_.size() < spent_pidfds_.capacity()) {
             spent_pidfds_.push_back(datagram.pidfd.release());
         }
@@ -64,6 +65,20 @@ void DatagramDispatcher::close_spent_pidfds() noexcept {
         first = last + 1;
     }
     spent_pidfds_.clear();
+}
+
+void DatagramDispatcher::release_fds(ReceivedDatagram& datagram) noexcept {
+    if (hooks_.closer != nullptr) {
+        // A worker's fd may hang close() (an unanswered FUSE FLUSH): such ones
+        // never close on the loop. The rest (pipes, /dev/null...) close here and
+        // now, so a barrier still means "nothing sent before it is open".
+        for (auto& fd : datagram.fds) {
+            if (close_may_block(fd.get())) {
+                hooks_.closer->close_later(std::move(fd));
+            }
+        }
+    }
+    datagram.close_fds();
 }
 
 void DatagramDispatcher::dispatch_one(ReceivedDatagram& datagram, core::TimePoint now) {
@@ -102,11 +117,11 @@ void DatagramDispatcher::dispatch_one(ReceivedDatagram& datagram, core::TimePoin
         // datagram, nor of the ones before it, may still be open then.
         close_spent_pidfds();
         datagram.pidfd.reset();
-        datagram.close_fds();
+        release_fds(datagram);
         return;
     }
     // systemd closes fds that come with anything but FDSTORE=1; so do we.
-    datagram.close_fds();
+    release_fds(datagram);
     apply(datagram, message, now);
 }
 

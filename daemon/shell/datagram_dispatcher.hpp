@@ -6,6 +6,7 @@
 // batch has been applied and the resulting upstream messages have been sent.
 // Thread-safety: the loop thread only.
 
+#include "base/fd_closer.hpp"
 #include "base/rate_limited_log.hpp"
 #include "core/broker.hpp"
 #include "shell/datagram_batch.hpp"
@@ -34,6 +35,9 @@ public:
         /// liveness is followed another way (its unit's cgroup, UnitWorkers),
         /// so its pid is not watched. May be empty.
         std::function<bool(const core::Sender&, const proto::Message&)> follow_unit;
+        /// Closes off the loop the fds workers send (SCM_RIGHTS) whose close may
+        /// hang (base/close_may_block.hpp); empty: every fd is closed inline.
+        FdCloser* closer = nullptr;
     };
 
     DatagramDispatcher(core::Broker& broker, ProcessWatcher& processes, DropLog& drops,
@@ -76,6 +80,8 @@ private:
     bool pin(ReceivedDatagram& datagram, core::TimePoint now);
     /// Closes the pidfds set aside during this batch.
     void close_spent_pidfds() noexcept;
+    /// Hands the datagram's SCM_RIGHTS fds to hooks_.closer (or closes them).
+    void release_fds(ReceivedDatagram& datagram) noexcept;
 
     core::Broker& broker_;
     ProcessWatcher& processes_;

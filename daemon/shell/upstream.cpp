@@ -1,9 +1,33 @@
 #include "shell/upstream.hpp"
 
+#include "base/logger.hpp"
+#include "base/rate_limited_log.hpp"
+#include "base/uv_handle.hpp"
+#include "core/upstream_queue.hpp"
+#include "shell/upstream_socket.hpp"
+
+#include <nb/client/notifier.hpp>
+#include <nb/proto/notify_address.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include <poll.h>
 
 namespace nb::daemon {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// First retry after the receiver was missing; doubled up to retry_max.
+constexpr std::chrono::milliseconds retry_min{20};
+constexpr std::chrono::milliseconds retry_max{1000};
+/// How long close() waits for a stalled receiver to take the last datagrams.
+constexpr std::chrono::milliseconds exit_grace{1000};
 
 /// One log line for a multi-line payload: "READY=1\nSTATUS=x" -> "READY=1 | STATUS=x".
 std::string one_line(std::string_view payload) {
@@ -19,7 +43,202 @@ std::string one_line(std::string_view payload) {
     return text;
 }
 
+/// Errors that mean "nobody receives there (yet)": keep the datagram, retry later.
+bool receiver_missing(int error) noexcept {
+    switch (error) {
+    case ENOENT:
+    case ECONNREFUSED:
+    case ENOTCONN:
+    case ECONNRESET:
+    case EPIPE:
+    case EDESTADDRREQ:
+    case ENOBUFS:
+    case ENOMEM:
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace
+
+struct Upstream::State {
+    explicit State(std::string text) : address(std::move(text)), notifier(address) {
+        if (!address.empty()) {
+            if (auto result = proto::NotifyAddress::parse(address)) {
+                parsed = std::move(result.value());
+            }
+        }
+    }
+
+    std::string address;
+    std::optional<proto::NotifyAddress> parsed;
+    client::Notifier notifier; ///< vsock only
+    core::UpstreamQueue queue;
+    UpstreamSocket socket;
+    uv_loop_t* loop = nullptr;
+    UvHandle<uv_poll_t> writable; ///< polls socket.fd() while the receiver is full
+    int writable_fd = -1;
+    UvHandle<uv_timer_t> retry; ///< while the receiver is missing
+    std::chrono::milliseconds backoff = retry_min;
+    std::optional<Clock::time_point> stalled_since;
+    std::uint64_t superseded_at_stall = 0;
+    RateLimitedLog failure_log{5, std::chrono::milliseconds(10'000)};
+    std::uint64_t sent = 0;
+    std::uint64_t failed = 0;
+    bool closed = false;
+
+    [[nodiscard]] bool unix_socket() const noexcept {
+        return parsed && parsed->kind != proto::NotifyAddress::Kind::vsock;
+    }
+    [[nodiscard]] bool waiting() const noexcept {
+        return (writable && uv_is_active(writable.base()) != 0) ||
+               (retry && uv_is_active(retry.base()) != 0);
+    }
+
+    void log_failure(const std::string& text) noexcept {
+        failure_log.log(LogLevel::warning, text, Clock::now());
+    }
+
+    void mark_sent(std::string_view datagram) {
+        ++sent;
+        if (log_enabled(LogLevel::debug)) {
+            log(LogLevel::debug, "upstream: " + one_line(datagram));
+        }
+    }
+
+    /// Sends from the front of the queue until it is empty or the socket refuses.
+    void flush() noexcept {
+        try {
+            while (!queue.empty()) {
+                if (!socket.is_open()) {
+                    if (const int error = socket.connect(*parsed); error != 0) {
+                        if (!refused(error, "connect to")) {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+                const std::string datagram = queue.front();
+                const int error = socket.send(datagram);
+                if (error == 0) {
+                    queue.pop();
+                    mark_sent(datagram);
+                    resumed();
+                    continue;
+                }
+                if (error == EAGAIN) {
+                    stalled();
+                    wait_writable();
+                    return;
+                }
+                if (!refused(error, "send to")) {
+                    return;
+                }
+            }
+        } catch (...) {
+            ++failed; // std::bad_alloc
+        }
+    }
+
+    /// A connect or send failed with error. Returns true if the front datagram
+    /// was dropped (flush may go on), false if it waits for a retry.
+    bool refused(int error, const char* what) {
+        close_socket();
+        if (receiver_missing(error)) {
+            log_failure(std::string("upstream ") + what + " " + address +
+                        " failed: " + std::strerror(error) + "; retrying (" +
+                        std::to_string(queue.size()) + " datagram(s) queued)");
+            schedule_retry();
+            return false;
+        }
+        ++failed;
+        log_failure(std::string("upstream ") + what + " " + address +
+                    " failed: " + std::strerror(error) + "; dropped " + one_line(queue.front()));
+        queue.pop();
+        return true;
+    }
+
+    void stalled() {
+        if (stalled_since) {
+            return;
+        }
+        stalled_since = Clock::now();
+        superseded_at_stall = queue.superseded();
+        log(LogLevel::notice, "upstream " + address +
+                                  " is not reading (its queue is full): queueing, newest "
+                                  "STATUS and WATCHDOG only");
+    }
+
+    void resumed() {
+        backoff = retry_min;
+        if (!stalled_since || !queue.empty()) {
+            return;
+        }
+        const auto waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *stalled_since);
+        stalled_since.reset();
+        log(LogLevel::notice, "upstream " + address + " reads again after " +
+                                  std::to_string(waited.count()) + " ms; " +
+                                  std::to_string(queue.superseded() - superseded_at_stall) +
+                                  " stale value(s) replaced meanwhile");
+    }
+
+    void wait_writable() noexcept {
+        if (loop == nullptr) {
+            return; // not attached: the next send() tries again
+        }
+        if (!writable || writable_fd != socket.fd()) {
+            writable.close();
+            writable_fd = -1;
+            if (writable.init(uv_poll_init, loop, this, socket.fd()) != 0) {
+                schedule_retry(); // cannot poll: fall back to the timer
+                return;
+            }
+            writable_fd = socket.fd();
+        }
+        if (uv_poll_start(writable.get(), UV_WRITABLE, on_writable) != 0) {
+            schedule_retry();
+        }
+    }
+
+    void schedule_retry() noexcept {
+        if (loop == nullptr) {
+            return;
+        }
+        if (!retry && retry.init(uv_timer_init, loop, this) != 0) {
+            return;
+        }
+        if (uv_is_active(retry.base()) != 0) {
+            return;
+        }
+        (void)uv_timer_start(retry.get(), on_retry, static_cast<std::uint64_t>(backoff.count()), 0);
+        backoff = std::min(backoff * 2, retry_max);
+    }
+
+    void close_socket() noexcept {
+        // The poll goes before its fd (libuv must not watch a closed fd).
+        writable.close();
+        writable_fd = -1;
+        socket.close();
+    }
+
+    static void on_writable(uv_poll_t* handle, int /*status*/, int /*events*/) noexcept {
+        auto* self = static_cast<State*>(handle->data);
+        if (self == nullptr) {
+            return;
+        }
+        (void)uv_poll_stop(handle);
+        self->flush();
+    }
+
+    static void on_retry(uv_timer_t* handle) noexcept {
+        auto* self = static_cast<State*>(handle->data);
+        if (self != nullptr) {
+            self->flush();
+        }
+    }
+};
 
 Upstream Upstream::from_environment() {
     const char* value = std::getenv("NOTIFY_SOCKET");
@@ -28,30 +247,94 @@ Upstream Upstream::from_environment() {
     return Upstream(std::move(address));
 }
 
-Upstream::Upstream(std::string address) : address_(std::move(address)), notifier_(address_) {}
+Upstream::Upstream(std::string address) : state_(std::make_unique<State>(std::move(address))) {}
+Upstream::~Upstream() {
+    close();
+}
+Upstream::Upstream(Upstream&&) noexcept = default;
+Upstream& Upstream::operator=(Upstream&&) noexcept = default;
+
+void Upstream::attach(uv_loop_t* loop) noexcept {
+    state_->loop = loop;
+    if (!state_->queue.empty()) {
+        state_->flush();
+    }
+}
 
 void Upstream::send(std::string_view payload) noexcept {
+    State& s = *state_;
     try {
-        if (address_.empty()) {
+        if (s.address.empty()) {
             log(LogLevel::info, "upstream (no NOTIFY_SOCKET): " + one_line(payload));
-            ++sent_;
+            ++s.sent;
             return;
         }
-        const auto result = notifier_.notify(payload);
-        if (result.sent()) {
-            ++sent_;
-            if (log_enabled(LogLevel::debug)) {
-                log(LogLevel::debug, "upstream: " + one_line(payload));
+        if (!s.unix_socket()) {
+            // vsock, or a malformed address the Notifier reports.
+            const auto result = s.notifier.notify(payload);
+            if (result.sent()) {
+                s.mark_sent(payload);
+                return;
             }
+            ++s.failed;
+            s.log_failure("upstream send to " + s.address + " failed: " + result.message());
             return;
         }
-        ++failed_;
-        failure_log_.log(LogLevel::warning,
-                         "upstream send to " + address_ + " failed: " + result.message(),
-                         RateLimitedLog::Clock::now());
+        s.queue.push(payload);
+        if (!s.waiting()) {
+            s.flush();
+        }
     } catch (...) {
-        ++failed_; // std::bad_alloc
+        ++s.failed; // std::bad_alloc
     }
+}
+
+void Upstream::close() noexcept {
+    if (!state_ || state_->closed) {
+        return; // moved from, or closed already
+    }
+    State& s = *state_;
+    s.closed = true;
+    s.loop = nullptr; // no more handles: this waits by itself
+    s.retry.close();
+    const auto deadline = Clock::now() + exit_grace;
+    if (s.unix_socket()) {
+        s.flush();
+        while (!s.queue.empty() && Clock::now() < deadline) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            pollfd watched{s.socket.fd(), POLLOUT, 0};
+            // Without a socket (receiver missing) poll() only sleeps a retry step.
+            (void)::poll(s.socket.is_open() ? &watched : nullptr, s.socket.is_open() ? 1 : 0,
+                         static_cast<int>(std::min(left, retry_min).count()) + 1);
+            s.flush();
+        }
+        if (!s.queue.empty()) {
+            log(LogLevel::warning, std::to_string(s.queue.size()) +
+                                       " datagram(s) not delivered upstream: " + s.address +
+                                       " did not take them within 1 s of exiting");
+        }
+    }
+    s.close_socket();
+}
+
+bool Upstream::has_socket() const noexcept {
+    return !state_->address.empty();
+}
+bool Upstream::address_valid() const noexcept {
+    return !has_socket() || state_->parsed.has_value();
+}
+const std::string& Upstream::address() const noexcept {
+    return state_->address;
+}
+std::uint64_t Upstream::sent() const noexcept {
+    return state_->sent;
+}
+std::uint64_t Upstream::failed() const noexcept {
+    return state_->failed;
+}
+std::size_t Upstream::queued() const noexcept {
+    return state_->queue.size();
 }
 
 } // namespace nb::daemon

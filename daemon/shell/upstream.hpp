@@ -3,13 +3,20 @@
 // from the environment, so that children never talk to systemd behind the
 // broker's back (spawned workers get the broker's own socket instead). Without
 // NOTIFY_SOCKET every message is logged instead of sent (the laptop demo).
+//
+// Never blocks the loop: datagrams go through a core::UpstreamQueue (state
+// changes kept in order, only the newest STATUS/EXTEND_TIMEOUT_USEC/WATCHDOG)
+// and a non-blocking connected socket (shell/upstream_socket.hpp). A full
+// receiver queue (EAGAIN: PID 1 busy in a daemon-reload) waits for UV_WRITABLE;
+// a missing receiver (ENOENT, ECONNREFUSED: PID 1 re-executing) is retried on
+// a timer with backoff, so a READY=1 sent meanwhile is delivered, not lost.
+// vsock addresses still go through client::Notifier (blocking, as before).
 // Thread-safety: the loop thread only.
 
-#include "base/rate_limited_log.hpp"
-
-#include <nb/client/notifier.hpp>
+#include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,24 +29,34 @@ public:
     static Upstream from_environment();
     /// address as NOTIFY_SOCKET; empty = log instead of sending.
     explicit Upstream(std::string address);
+    ~Upstream();
+    Upstream(Upstream&&) noexcept;
+    Upstream& operator=(Upstream&&) noexcept;
+    Upstream(const Upstream&) = delete;
+    Upstream& operator=(const Upstream&) = delete;
 
-    /// Sends one payload ("READY=1\nSTATUS=..."); a failure is logged
-    /// (rate-limited) and otherwise ignored: systemd may simply be gone. Never throws.
+    /// From now on, waits for writability and retries on loop. Before it, what
+    /// cannot go at once stays queued until the next send(). Never throws.
+    void attach(uv_loop_t* loop) noexcept;
+    /// Queues one payload ("READY=1\nSTATUS=...") and sends what the socket
+    /// takes now; a failure is logged (rate-limited). Never throws.
     void send(std::string_view payload) noexcept;
+    /// At exit: waits up to one second for the socket to take what is still
+    /// queued (the loop has nothing left to serve), then closes the handles.
+    void close() noexcept;
 
-    [[nodiscard]] bool has_socket() const noexcept { return !address_.empty(); }
+    [[nodiscard]] bool has_socket() const noexcept;
     /// False when NOTIFY_SOCKET is set but malformed (every send will fail).
-    [[nodiscard]] bool address_valid() const { return !has_socket() || notifier_.available(); }
-    [[nodiscard]] const std::string& address() const noexcept { return address_; }
-    [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }
-    [[nodiscard]] std::uint64_t failed() const noexcept { return failed_; }
+    [[nodiscard]] bool address_valid() const noexcept;
+    [[nodiscard]] const std::string& address() const noexcept;
+    [[nodiscard]] std::uint64_t sent() const noexcept;
+    [[nodiscard]] std::uint64_t failed() const noexcept;
+    /// Datagrams waiting for the socket.
+    [[nodiscard]] std::size_t queued() const noexcept;
 
 private:
-    std::string address_;
-    client::Notifier notifier_;
-    RateLimitedLog failure_log_{5, std::chrono::milliseconds(10'000)};
-    std::uint64_t sent_ = 0;
-    std::uint64_t failed_ = 0;
+    struct State;
+    std::unique_ptr<State> state_;
 };
 
 } // namespace nb::daemon
