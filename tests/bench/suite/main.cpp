@@ -5,7 +5,7 @@
 //   nb-bench-suite --brokerd PATH --cli PATH [--systemd-notify PATH]
 //                  [--quick] [--only NAME[,NAME...]]
 // NAME: ingest latency shield memory idle cli (latency includes start-up,
-// memory includes scale).
+// memory includes scale), soak (only when named).
 
 #include "scenarios.hpp"
 
@@ -22,7 +22,7 @@ namespace {
 
 int usage() {
     std::cerr << "usage: nb-bench-suite --brokerd PATH --cli PATH [--systemd-notify PATH]"
-                 " [--quick] [--only ingest,latency,shield,memory,idle,cli]\n";
+                 " [--quick] [--only ingest,latency,shield,memory,idle,cli,soak]\n";
     return 2;
 }
 
@@ -63,10 +63,13 @@ int main(int argc, char** argv) {
         {"ingest", nb::bench::run_ingest}, {"latency", nb::bench::run_latency},
         {"shield", nb::bench::run_shield}, {"memory", nb::bench::run_memory_and_scale},
         {"idle", nb::bench::run_idle},     {"cli", nb::bench::run_cli},
+        {"soak", nb::bench::run_soak},
     };
+    // The soak runs only when named: its full size takes long.
+    const std::set<std::string> only_when_named{"soak"};
     int failures = 0;
     for (const auto& [name, run] : scenarios) {
-        if (!only.empty() && !only.contains(name)) {
+        if ((!only.empty() || only_when_named.contains(name)) && !only.contains(name)) {
             continue;
         }
         std::cerr << "nb-bench-suite: " << name << "..." << std::endl;

@@ -28,5 +28,6 @@ void run_shield(Suite& suite);
 void run_memory_and_scale(Suite& suite);
 void run_idle(Suite& suite);
 void run_cli(Suite& suite);
+void run_soak(Suite& suite); ///< only when named (--only soak): long
 
 } // namespace nb::bench
