@@ -167,7 +167,7 @@ void ProbeScheduler::on_timer() noexcept {
                                            .count()) +
                         " ms)",
                     at);
-                tell(*target, verdict, at);
+                tell(*target, verdict, at, "timed out");
             }
             tell(*target, target->machine.on_tick(at), at);
         }
@@ -248,12 +248,7 @@ void ProbeScheduler::end(const std::string& name, ProbeResult result) noexcept {
                              "probe of worker " + name + " failed: " + result.detail, at);
         }
         const auto verdict = target.machine.finished(result.healthy, at);
-        if (verdict == core::ProbeVerdict::late) {
-            log(LogLevel::warning, "worker " + name + " is late: its probe failed " +
-                                       std::to_string(target.machine.timing().failure_threshold) +
-                                       " time(s) in a row, last: " + result.detail);
-        }
-        tell(target, verdict, at);
+        tell(target, verdict, at, result.detail);
         // The run object is destroyed after its callback returned to us: every
         // run's callback touches nothing of the run after calling us.
         finished.reset();
@@ -268,9 +263,14 @@ void ProbeScheduler::end(const std::string& name, ProbeResult result) noexcept {
 }
 
 void ProbeScheduler::tell(const Target& target, std::optional<core::ProbeVerdict> verdict,
-                          TimePoint at) {
+                          TimePoint at, const std::string& last) {
     if (!verdict) {
         return;
+    }
+    if (*verdict == core::ProbeVerdict::late) {
+        log(LogLevel::warning, "worker " + target.name + " is late: its probe failed " +
+                                   std::to_string(target.machine.timing().failure_threshold) +
+                                   " time(s) in a row, last: " + last);
     }
     if (*verdict == core::ProbeVerdict::ready) {
         log(LogLevel::notice, "worker " + target.name + " is ready (its probe passed " +

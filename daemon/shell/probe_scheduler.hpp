@@ -73,7 +73,8 @@ private:
     void on_timer() noexcept;
     void begin(Target& target, TimePoint now);
     void end(const std::string& name, ProbeResult result) noexcept;
-    void tell(const Target& target, std::optional<core::ProbeVerdict> verdict, TimePoint now);
+    void tell(const Target& target, std::optional<core::ProbeVerdict> verdict, TimePoint now,
+              const std::string& last = {});
     void rearm() noexcept;
 
     uv_loop_t* loop_;
