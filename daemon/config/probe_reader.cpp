@@ -222,6 +222,32 @@ bool is_loopback_host(std::string_view host) noexcept {
     return false;
 }
 
+bool probe_target_is_remote(const core::ProbeSpec& probe) {
+    if (probe.kind == core::ProbeKind::tcp && !probe.address.starts_with('/')) {
+        std::string host = probe.address.substr(0, probe.address.rfind(':'));
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+        }
+        return !is_loopback_host(host);
+    }
+    if (probe.kind == core::ProbeKind::http && probe.unix_socket.empty()) {
+        const std::unique_ptr<CURLU, UrlDeleter> parsed(curl_url());
+        char* raw = nullptr;
+        if (!parsed ||
+            curl_url_set(parsed.get(), CURLUPART_URL, probe.url.c_str(), 0) != CURLUE_OK ||
+            curl_url_get(parsed.get(), CURLUPART_HOST, &raw, 0) != CURLUE_OK) {
+            return true;
+        }
+        const std::unique_ptr<char, CurlStringDeleter> host(raw);
+        std::string text = host.get();
+        if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+            text = text.substr(1, text.size() - 2);
+        }
+        return !is_loopback_host(text);
+    }
+    return false;
+}
+
 core::ProbeSpec read_probe(TableReader& in, const std::vector<core::GroupConfig>& groups) {
     core::ProbeSpec probe;
     probe.origin = where(in.table().source());

@@ -19,4 +19,8 @@ namespace nb::config {
 /// (127.0.0.0/8, ::1, "localhost").
 [[nodiscard]] bool is_loopback_host(std::string_view host) noexcept;
 
+/// The probe's target is neither loopback nor a unix socket: its config
+/// needs allow_remote = true (config_writer renders it).
+[[nodiscard]] bool probe_target_is_remote(const core::ProbeSpec& probe);
+
 } // namespace nb::config

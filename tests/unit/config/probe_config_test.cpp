@@ -1,6 +1,7 @@
 // [[probe]] in the config file (issue 15, A.1 and A.3): what it reads, and
 // every way it is refused, with file:line:col.
 #include "config/config_loader.hpp"
+#include "config/config_writer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -120,6 +121,39 @@ TEST(AProbeInTheConfig, ReachesOnlyLoopbackUnlessAllowRemoteSaysSo) {
     EXPECT_EQ(load("[[probe]]\nworker = \"a\"\nkind = \"tcp\"\naddress = \"127.3.2.1:80\"\n")
                   .probes.size(),
               1U);
+}
+
+TEST(AProbeInTheConfig, SurvivesTheRoundTripThroughCheckConfig) {
+    const auto settings =
+        load("[[probe]]\nworker = \"a\"\nkind = \"exec\"\n"
+             "command = [\"/bin/true\", \"x\"]\ninterval = \"2s\"\n"
+             "[[probe]]\nunit = \"l@*.service\"\nkind = \"tcp\"\n"
+             "address = \"10.0.0.1:80\"\nallow_remote = true\n"
+             "[[probe]]\nworker = \"c\"\nkind = \"http\"\nurl = \"http://x/h\"\n"
+             "unix_socket = \"/run/c.sock\"\nbody = \"ok\"\nsuccess_threshold = 2\n"
+             "failure_threshold = 5\nstart_timeout = \"1min\"\ninitial_delay = \"3s\"\n"
+             "timeout = \"250ms\"\n");
+    const std::string text = render_config(settings);
+    const auto again = load(text);
+    ASSERT_EQ(again.probes.size(), 3U) << text;
+    for (std::size_t i = 0; i < 3; ++i) {
+        const core::ProbeSpec& a = settings.probes[i];
+        const core::ProbeSpec& b = again.probes[i];
+        EXPECT_EQ(a.worker, b.worker);
+        EXPECT_EQ(a.unit, b.unit);
+        EXPECT_EQ(a.kind, b.kind);
+        EXPECT_EQ(a.command, b.command);
+        EXPECT_EQ(a.address, b.address);
+        EXPECT_EQ(a.url, b.url);
+        EXPECT_EQ(a.unix_socket, b.unix_socket);
+        EXPECT_EQ(a.body_contains, b.body_contains);
+        EXPECT_EQ(a.timing.interval, b.timing.interval);
+        EXPECT_EQ(a.timing.timeout, b.timing.timeout);
+        EXPECT_EQ(a.timing.initial_delay, b.timing.initial_delay);
+        EXPECT_EQ(a.timing.success_threshold, b.timing.success_threshold);
+        EXPECT_EQ(a.timing.failure_threshold, b.timing.failure_threshold);
+        EXPECT_EQ(a.timing.start_timeout, b.timing.start_timeout);
+    }
 }
 
 } // namespace
