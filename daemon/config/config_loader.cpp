@@ -1,6 +1,7 @@
 #include "config/config_loader.hpp"
 
 #include "config/duration.hpp"
+#include "config/probe_reader.hpp"
 #include "config/table_reader.hpp"
 #include "config/value_parsers.hpp"
 
@@ -265,6 +266,12 @@ void read_document(const toml::table& document, daemon::DaemonSettings& out) {
         for (const toml::node& node : *rules) {
             TableReader in(*node.as_table(), "allow");
             out.broker.allow.push_back(read_allow(in));
+        }
+    }
+    if (const auto* probes = tables_of(top, "probe")) {
+        for (const toml::node& node : *probes) {
+            TableReader in(*node.as_table(), "probe");
+            out.probes.push_back(read_probe(in, out.broker.groups));
         }
     }
     top.finish();

@@ -1,6 +1,7 @@
 #include "config/config_writer.hpp"
 
 #include "config/duration.hpp"
+#include "config/probe_reader.hpp"
 #include "config/value_parsers.hpp"
 
 #include <nb/proto/quote.hpp>
@@ -107,6 +108,38 @@ std::string render_config(const daemon::DaemonSettings& settings) {
             out << "unit = " << quote(*rule.unit) << '\n';
         }
         out << "names = " << quote_list(rule.names) << '\n';
+    }
+
+    for (const core::ProbeSpec& probe : settings.probes) {
+        out << "\n[[probe]]\n";
+        out << (probe.unit.empty() ? "worker = " + quote(probe.worker)
+                                   : "unit = " + quote(probe.unit))
+            << '\n';
+        switch (probe.kind) {
+        case core::ProbeKind::exec:
+            out << "kind = \"exec\"\ncommand = " << quote_list(probe.command) << '\n';
+            break;
+        case core::ProbeKind::tcp:
+            out << "kind = \"tcp\"\naddress = " << quote(probe.address) << '\n';
+            break;
+        case core::ProbeKind::http:
+            out << "kind = \"http\"\nurl = " << quote(probe.url) << '\n';
+            if (!probe.unix_socket.empty()) {
+                out << "unix_socket = " << quote(probe.unix_socket) << '\n';
+            }
+            if (!probe.body_contains.empty()) {
+                out << "body = " << quote(probe.body_contains) << '\n';
+            }
+            break;
+        }
+        const core::ProbeTiming& timing = probe.timing;
+        out << "interval = " << quote(format_duration(timing.interval)) << '\n';
+        out << "timeout = " << quote(format_duration(timing.timeout)) << '\n';
+        out << "initial_delay = " << quote(format_duration(timing.initial_delay)) << '\n';
+        out << "success_threshold = " << timing.success_threshold << '\n';
+        out << "failure_threshold = " << timing.failure_threshold << '\n';
+        out << "start_timeout = " << quote(format_duration(timing.start_timeout)) << '\n';
+        out << "allow_remote = " << boolean(probe_target_is_remote(probe)) << '\n';
     }
     return out.str();
 }

@@ -10,11 +10,13 @@
 #include "base/log_level.hpp"
 #include "config/socket_settings.hpp"
 #include "core/broker_config.hpp"
+#include "core/probe_spec.hpp"
 #include "dbus/bus_settings.hpp"
 #include "spawn/spawn_settings.hpp"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nb::daemon {
 
@@ -24,6 +26,8 @@ struct DaemonSettings {
     BusSettings bus;
     SpawnSettings spawn;
     LogLevel log_level = LogLevel::info;
+    /// [[probe]]: health probes the shell runs (shell/probe_scheduler.hpp).
+    std::vector<core::ProbeSpec> probes;
     std::optional<std::string> config_path;
     bool check_config_only = false;
 };

@@ -19,6 +19,7 @@
 //    finish_reload() with the new config or the reason it was rejected.
 
 #include "core/broker_config.hpp"
+#include "core/probe_machine.hpp"
 #include "core/state_snapshot.hpp"
 #include "core/worker_info.hpp"
 
@@ -101,6 +102,17 @@ public:
     /// A followed unit has no process left: the worker following it is gone.
     void on_unit_gone(std::string_view unit, TimePoint now);
     void on_tick(TimePoint now);
+    /// Health probes (core/broker_probes.cpp): a probe now stands for the
+    /// worker `name` (a starting worker of Source::probe unless one of that
+    /// name reports already); false when no group takes the name, the
+    /// broker is stopping or max_workers is reached.
+    bool on_probe_attached(const std::string& name, TimePoint now);
+    /// What the worker's probe says; a verdict for a name without a worker
+    /// (its reporting process exited) brings it back as a probe worker.
+    void on_probe(const std::string& name, ProbeVerdict verdict, TimePoint now);
+    /// The probe no longer stands for it (its unit's cgroup emptied): a worker
+    /// only the probe stood for is gone.
+    void on_probe_detached(const std::string& name, TimePoint now);
     void request_stop(TimePoint now);
     void begin_reload(TimePoint now);
     /// new_config empty: the reload failed for `error`; the old config stays.

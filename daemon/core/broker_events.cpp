@@ -39,6 +39,9 @@ std::optional<std::string> Broker::Impl::claimed_name(const Sender& sender,
 }
 
 bool Broker::Impl::may_take_over(const Worker& holder, const Sender& sender) noexcept {
+    if (holder.source == Source::probe) {
+        return true; // a probed worker that reports too: its process speaks for it
+    }
     return sender.source != Source::spawned && holder.source != Source::spawned &&
            !sender.unit.empty() && holder.unit == sender.unit;
 }
@@ -191,8 +194,9 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
         registry.set_state(worker, WorkerState::reloading);
         arm(worker, now);
     }
-    if (message.ready()) {
-        become_ready(worker, now);
+    if (message.ready() &&
+        !(worker.state == WorkerState::late && worker.late == LateReason::probe)) {
+        become_ready(worker, now); // a failing probe keeps it late: either source can
     }
     if (const auto watchdog = message.watchdog()) {
         if (*watchdog == proto::WatchdogKind::trigger) {
@@ -331,8 +335,9 @@ void Broker::Impl::mark_late(Worker& worker, LateReason reason) {
     deadlines.erase(worker.id);
     const GroupConfig* group = group_config(worker);
     const bool required = group != nullptr && group->required;
-    if (reason == LateReason::watchdog && required && config.watchdog_trigger &&
-        scheduler.ready_sent() && state != BrokerState::stopping) {
+    const bool hung = reason == LateReason::watchdog || reason == LateReason::probe;
+    if (hung && required && config.watchdog_trigger && scheduler.ready_sent() &&
+        state != BrokerState::stopping) {
         scheduler.trigger();
     }
 }
@@ -369,7 +374,8 @@ std::optional<pid_t> Broker::holder_of(const Sender& sender, const proto::Messag
         return std::nullopt;
     }
     const Worker* holder = impl.registry.find_name(*name);
-    if (holder == nullptr || holder->source == Source::dbus || holder->follows_unit) {
+    if (holder == nullptr || holder->source == Source::dbus || holder->source == Source::probe ||
+        holder->follows_unit) {
         return std::nullopt;
     }
     return holder->pid;

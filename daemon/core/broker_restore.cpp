@@ -47,6 +47,9 @@ StateSnapshot Broker::export_state(TimePoint now) const {
     snapshot.taken_at_us = monotonic_us(now);
     snapshot.workers.reserve(impl.registry.size());
     for (const Worker* worker : impl.registry.in_order()) {
+        if (worker->source == Source::probe) {
+            continue; // the successor's probes stand for it again
+        }
         WorkerRecord record;
         record.name = worker->name;
         record.group = impl.group_name(*worker);

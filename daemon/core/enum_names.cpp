@@ -17,8 +17,8 @@ constexpr std::array<std::string_view, 5> broker_state_names{"starting", "ready"
                                                              "reloading", "stopping"};
 static_assert(static_cast<std::size_t>(BrokerState::stopping) + 1 == broker_state_names.size());
 
-constexpr std::array<std::string_view, 3> source_names{"socket", "dbus", "spawned"};
-static_assert(static_cast<std::size_t>(Source::spawned) + 1 == source_names.size());
+constexpr std::array<std::string_view, 4> source_names{"socket", "dbus", "spawned", "probe"};
+static_assert(static_cast<std::size_t>(Source::probe) + 1 == source_names.size());
 
 constexpr std::array<std::string_view, 6> worker_state_names{"starting", "ready",    "reloading",
                                                              "late",     "stopping", "gone"};

@@ -14,7 +14,9 @@ namespace nb::core {
 
 /// Why a worker is late: it matters for WATCHDOG=trigger, which only a missed
 /// watchdog (a hang) fires.
-enum class LateReason { none, start_timeout, watchdog };
+/// probe: its health probe failed failure_threshold times in a row; only the
+/// probe's next successes clear it (a WATCHDOG=1 or READY=1 of its own do not).
+enum class LateReason { none, start_timeout, watchdog, probe };
 
 struct Worker {
     WorkerId id = 0; ///< registration order; never reused

@@ -10,7 +10,8 @@
 
 namespace nb::core {
 
-enum class Source { socket, dbus, spawned };
+/// probe: a worker the broker's own health probes stand for (core/probe_machine.hpp).
+enum class Source { socket, dbus, spawned, probe };
 [[nodiscard]] std::string_view to_string(Source) noexcept;
 
 enum class WorkerState { starting, ready, reloading, late, stopping, gone };

@@ -182,7 +182,7 @@ void WorkerRegistry::recount(std::size_t group_count) {
 void WorkerRegistry::index(Worker& worker) {
     if (worker.source == Source::dbus) {
         by_bus_name_.emplace(worker.bus_name, &worker);
-    } else if (!worker.follows_unit) {
+    } else if (!worker.follows_unit && worker.source != Source::probe) {
         by_pid_.emplace(worker.pid, &worker);
     }
 }
@@ -207,7 +207,7 @@ void erase_own(Map& map, const Key& key, const Worker& worker) noexcept {
 void WorkerRegistry::unindex(const Worker& worker) noexcept {
     if (worker.source == Source::dbus) {
         erase_own(by_bus_name_, worker.bus_name, worker);
-    } else if (!worker.follows_unit) {
+    } else if (!worker.follows_unit && worker.source != Source::probe) {
         erase_own(by_pid_, worker.pid, worker);
     }
 }

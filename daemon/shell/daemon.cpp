@@ -61,6 +61,11 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
                 std::to_string(worker_stop_grace.count()) + " s after the stop; exiting anyway");
         drain_and_close();
     });
+    if (!settings.probes.empty()) {
+        probes_ = std::make_unique<ProbeScheduler>(
+            loop, settings.probes, *broker_, [this] { after_event(); }, find_cgroup2_root(),
+            settings.broker.max_workers);
+    }
 }
 
 Daemon::~Daemon() {
@@ -84,6 +89,9 @@ void Daemon::start() {
     if (!upstream_.address_valid()) {
         log(LogLevel::err, "NOTIFY_SOCKET='" + upstream_.address() +
                                "' is not a valid address: systemd will hear nothing");
+    }
+    if (probes_) {
+        probes_->start();
     }
     // The core may already have something to say (an initial STATUS, a watchdog deadline).
     after_event();
@@ -239,6 +247,9 @@ void Daemon::close() noexcept {
     }
     processes_.close();
     unit_workers_.close();
+    if (probes_) {
+        probes_->close();
+    }
     upstream_.close(); // after the last flush above; waits at most 1 s for a full receiver
     log(LogLevel::info, "received " + std::to_string(dispatcher_->received()) +
                             " datagrams, accepted " + std::to_string(dispatcher_->accepted()) +

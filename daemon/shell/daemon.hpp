@@ -12,6 +12,7 @@
 #include "core/broker.hpp"
 #include "shell/datagram_dispatcher.hpp"
 #include "shell/drop_log.hpp"
+#include "shell/probe_scheduler.hpp"
 #include "shell/process_watcher.hpp"
 #include "shell/socket_reader.hpp"
 #include "shell/unit_workers.hpp"
@@ -96,6 +97,8 @@ public:
     [[nodiscard]] const DropLog& drops() const noexcept { return drops_; }
     [[nodiscard]] const DatagramDispatcher& dispatcher() const noexcept { return *dispatcher_; }
     [[nodiscard]] const Upstream& upstream() const noexcept { return upstream_; }
+    /// The health probes ([[probe]]); nullptr when the config has none.
+    [[nodiscard]] const ProbeScheduler* probes() const noexcept { return probes_.get(); }
 
 private:
     void on_signal(int signum) noexcept;
@@ -124,6 +127,7 @@ private:
     std::unique_ptr<SocketReader> reader_;
     std::unique_ptr<DeadlineTimer> timer_;
     std::unique_ptr<DeadlineTimer> stop_timer_; // worker_stop_grace
+    std::unique_ptr<ProbeScheduler> probes_;
     std::vector<std::unique_ptr<SignalWatcher>> signals_;
     bool stopping_ = false;
     bool waiting_for_workers_ = false;

@@ -41,7 +41,7 @@ TEST(ConfigErrors, AValueOfTheWrongTypeIsPointedAt) {
 TEST(ConfigErrors, EveryTableRefusesUnknownKeys) {
     EXPECT_EQ(error_of("[brokr]\n"),
               "test.toml:1:2: unknown key 'brokr' at the top level (known: broker, dbus, "
-              "rate_limit, spawn, group, allow)");
+              "rate_limit, spawn, group, allow, probe)");
     EXPECT_EQ(error_of("[broker]\nmax_wokers = 3\n"),
               "test.toml:2:1: unknown key 'max_wokers' in [broker] (known: socket, socket_mode, "
               "socket_group, receive_buffer, log_level, max_workers, max_status_length, "
@@ -62,7 +62,7 @@ TEST(ConfigErrors, EveryTableRefusesUnknownKeys) {
               "names)");
     EXPECT_EQ(error_of("socket = \"/x\"\n"),
               "test.toml:1:1: unknown key 'socket' at the top level (known: broker, dbus, "
-              "rate_limit, spawn, group, allow)");
+              "rate_limit, spawn, group, allow, probe)");
 }
 
 TEST(ConfigErrors, CountsMustBeNonNegativeAndInRange) {

@@ -1,0 +1,309 @@
+#include "shell/probe_scheduler.hpp"
+
+#include "base/logger.hpp"
+#include "core/saturating_time.hpp"
+#include "shell/connect_probe.hpp"
+#include "shell/exec_probe.hpp"
+#include "shell/http_probe.hpp"
+#include "shell/unit_scan.hpp"
+
+#include <algorithm>
+
+namespace nb::daemon {
+namespace {
+
+ProbeScheduler::TimePoint now() noexcept {
+    return std::chrono::steady_clock::now();
+}
+
+void earliest(std::optional<ProbeScheduler::TimePoint>& into,
+              std::optional<ProbeScheduler::TimePoint> candidate) noexcept {
+    if (candidate && (!into || *candidate < *into)) {
+        into = candidate;
+    }
+}
+
+std::string_view kind_name(core::ProbeKind kind) noexcept {
+    switch (kind) {
+    case core::ProbeKind::exec:
+        return "exec";
+    case core::ProbeKind::tcp:
+        return "tcp";
+    case core::ProbeKind::http:
+        return "http";
+    }
+    return "?";
+}
+
+} // namespace
+
+ProbeScheduler::ProbeScheduler(uv_loop_t* loop, std::vector<core::ProbeSpec> probes,
+                               core::Broker& broker, Changed changed, std::string cgroup_root,
+                               std::size_t max_units, std::size_t max_running)
+    : loop_(loop)
+    , probes_(std::move(probes))
+    , broker_(broker)
+    , changed_(std::move(changed))
+    , cgroup_root_(cgroup_root)
+    , max_running_(std::max<std::size_t>(1, max_running))
+    , cgroups_(
+          loop, std::move(cgroup_root), [this](const std::string& unit) { detach(unit); },
+          max_units)
+    , failure_log_(20, std::chrono::seconds(10)) {
+    const bool http = std::any_of(probes_.begin(), probes_.end(), [](const core::ProbeSpec& p) {
+        return p.kind == core::ProbeKind::http;
+    });
+    if (http) {
+        curl_ = std::make_unique<CurlMulti>(loop);
+    }
+    timer_ = std::make_unique<DeadlineTimer>(loop, [this] { on_timer(); });
+}
+
+ProbeScheduler::~ProbeScheduler() {
+    close();
+}
+
+void ProbeScheduler::start() {
+    const TimePoint at = now();
+    for (std::size_t i = 0; i < probes_.size(); ++i) {
+        if (probes_[i].unit.empty()) {
+            attach(i, probes_[i].worker, at);
+        } else {
+            next_scan_[i] = at;
+        }
+    }
+    on_timer();
+}
+
+void ProbeScheduler::close() noexcept {
+    if (closed_) {
+        return;
+    }
+    closed_ = true;
+    targets_.clear(); // cancels every run: children killed, sockets closed
+    running_ = 0;
+    if (curl_) {
+        curl_->close();
+    }
+    cgroups_.close();
+    timer_->close();
+}
+
+void ProbeScheduler::attach(std::size_t spec, const std::string& name, TimePoint at) {
+    if (targets_.contains(name)) {
+        return; // one probe per worker: the first in the config
+    }
+    auto target = std::unique_ptr<Target>(
+        new Target{spec, name, core::ProbeMachine(probes_[spec].timing, at), nullptr, {}, 0});
+    targets_.emplace(name, std::move(target));
+    if (!broker_.on_probe_attached(name, at)) {
+        log(LogLevel::warning, "probe " + probes_[spec].origin + ": worker " + name +
+                                   " is not tracked (no group takes it, max_workers, or stopping)");
+    } else {
+        log(LogLevel::info, "probing worker " + name + " (" +
+                                std::string(kind_name(probes_[spec].kind)) + ", " +
+                                probes_[spec].origin + ")");
+    }
+    if (changed_) {
+        changed_();
+    }
+}
+
+void ProbeScheduler::detach(const std::string& name) noexcept {
+    try {
+        if (targets_.erase(name) == 0) {
+            return;
+        }
+        running_ = 0;
+        for (const auto& [key, target] : targets_) {
+            running_ += target->run ? 1 : 0;
+        }
+        log(LogLevel::info, "unit " + name + " has no process left: its probe stops");
+        broker_.on_probe_detached(name, now());
+        if (changed_) {
+            changed_();
+        }
+    } catch (...) {
+        log(LogLevel::err, "detaching the probe of " + name + " failed (out of memory)");
+    }
+    rearm();
+}
+
+void ProbeScheduler::scan_units(TimePoint at) {
+    for (auto& [spec, next] : next_scan_) {
+        if (next > at) {
+            continue;
+        }
+        next = core::saturating_add(at, probes_[spec].timing.interval);
+        for (const FoundUnit& unit : find_running_units(cgroup_root_, probes_[spec].unit)) {
+            if (targets_.contains(unit.name) || cgroups_.full()) {
+                continue;
+            }
+            if (cgroups_.watch(unit.name, unit.cgroup)) {
+                attach(spec, unit.name, at);
+            }
+        }
+    }
+}
+
+void ProbeScheduler::on_timer() noexcept {
+    if (closed_) {
+        return;
+    }
+    dispatching_ = true;
+    try {
+        const TimePoint at = now();
+        for (auto& [name, target] : targets_) {
+            if (target->run && target->run_deadline && at >= *target->run_deadline) {
+                target->run.reset(); // cancels: kills the child, closes the socket
+                --running_;
+                ++target->failures;
+                const auto verdict = target->machine.finished(false, at);
+                failure_log_.log(
+                    LogLevel::info,
+                    "probe of worker " + name + " timed out (" +
+                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           target->machine.timing().timeout)
+                                           .count()) +
+                        " ms)",
+                    at);
+                tell(*target, verdict, at, "timed out");
+            }
+            tell(*target, target->machine.on_tick(at), at);
+        }
+        scan_units(at);
+        std::vector<Target*> due;
+        for (auto& [name, target] : targets_) {
+            if (const auto next = target->machine.next_run(); next && *next <= at) {
+                due.push_back(target.get());
+            }
+        }
+        std::sort(due.begin(), due.end(), [](const Target* a, const Target* b) {
+            return *a->machine.next_run() < *b->machine.next_run();
+        });
+        for (Target* target : due) {
+            if (running_ >= max_running_) {
+                break; // the rest wait for a run to end (end() calls us again)
+            }
+            begin(*target, at);
+        }
+    } catch (...) {
+        log(LogLevel::err, "running the probes failed (out of memory)");
+    }
+    dispatching_ = false;
+    rearm();
+}
+
+void ProbeScheduler::begin(Target& target, TimePoint at) {
+    const core::ProbeSpec& spec = probes_[target.spec];
+    target.machine.started(at);
+    target.run_deadline = core::saturating_add(at, spec.timing.timeout);
+    ++running_;
+    ++runs_;
+    // A run that fails to start reports at once, through end(), before we
+    // hold it: the machine is then no longer running, and nothing is kept.
+    const std::string name = target.name;
+    ProbeDone done = [this, name](ProbeResult result) {
+        end(name, std::move(result));
+    };
+    std::unique_ptr<ProbeRun> run;
+    switch (spec.kind) {
+    case core::ProbeKind::exec:
+        run = start_exec_probe(loop_, spec.command, std::move(done));
+        break;
+    case core::ProbeKind::tcp:
+        run = start_connect_probe(loop_, spec.address, std::move(done));
+        break;
+    case core::ProbeKind::http:
+        run = start_http_probe(*curl_, spec, std::move(done));
+        break;
+    }
+    if (run) {
+        // The target may have ended already (end() ran): then there is no run to keep.
+        if (const auto found = targets_.find(name);
+            found != targets_.end() && found->second->machine.running()) {
+            found->second->run = std::move(run);
+        }
+    }
+}
+
+void ProbeScheduler::end(const std::string& name, ProbeResult result) noexcept {
+    if (closed_) {
+        return;
+    }
+    try {
+        const auto found = targets_.find(name);
+        if (found == targets_.end() || !found->second->machine.running()) {
+            return;
+        }
+        Target& target = *found->second;
+        std::unique_ptr<ProbeRun> finished = std::move(target.run);
+        --running_;
+        target.run_deadline.reset();
+        const TimePoint at = now();
+        if (result.healthy) {
+            target.failures = 0;
+        } else if (++target.failures == 1 || log_enabled(LogLevel::debug)) {
+            failure_log_.log(LogLevel::info,
+                             "probe of worker " + name + " failed: " + result.detail, at);
+        }
+        const auto verdict = target.machine.finished(result.healthy, at);
+        tell(target, verdict, at, result.detail);
+        // The run object is destroyed after its callback returned to us: every
+        // run's callback touches nothing of the run after calling us.
+        finished.reset();
+    } catch (...) {
+        log(LogLevel::err, "recording a probe result failed (out of memory)");
+    }
+    // A free slot: start what waited for one (and re-arm). Not from inside
+    // on_timer() (a run that failed to start reports at once): it goes on.
+    if (!dispatching_) {
+        on_timer();
+    }
+}
+
+void ProbeScheduler::tell(const Target& target, std::optional<core::ProbeVerdict> verdict,
+                          TimePoint at, const std::string& last) {
+    if (!verdict) {
+        return;
+    }
+    if (*verdict == core::ProbeVerdict::late) {
+        log(LogLevel::warning, "worker " + target.name + " is late: its probe failed " +
+                                   std::to_string(target.machine.timing().failure_threshold) +
+                                   " time(s) in a row, last: " + last);
+    }
+    if (*verdict == core::ProbeVerdict::ready) {
+        log(LogLevel::notice, "worker " + target.name + " is ready (its probe passed " +
+                                  std::to_string(target.machine.timing().success_threshold) +
+                                  " time(s))");
+    } else if (*verdict == core::ProbeVerdict::start_late) {
+        log(LogLevel::warning,
+            "worker " + target.name + " is late: its probe did not pass within " + "start_timeout");
+    }
+    broker_.on_probe(target.name, *verdict, at);
+    if (changed_) {
+        changed_();
+    }
+}
+
+void ProbeScheduler::rearm() noexcept {
+    if (closed_) {
+        return;
+    }
+    std::optional<TimePoint> next;
+    for (const auto& [name, target] : targets_) {
+        earliest(next, target->run_deadline);
+        if (running_ < max_running_) {
+            earliest(next, target->machine.next_deadline());
+        } else if (const auto start = target->machine.next_deadline();
+                   start && start != target->machine.next_run()) {
+            earliest(next, start); // a start deadline still counts when every slot is taken
+        }
+    }
+    for (const auto& [spec, at] : next_scan_) {
+        earliest(next, at);
+    }
+    timer_->arm(next);
+}
+
+} // namespace nb::daemon
