@@ -4,6 +4,7 @@
 #include "base/proc_file.hpp"
 #include "shell/process_ids.hpp"
 #include "shell/received_pidfd.hpp"
+#include "shell/sender_pin.hpp"
 #include "shell/unit_name.hpp"
 
 #include <algorithm>
@@ -68,6 +69,16 @@ bool is_ancestor(pid_t sender, pid_t main, std::vector<UniqueFd>& chain) {
     return false;
 }
 
+/// True while pidfd holds pid: its process runs, or is a zombie not reaped yet.
+bool holds(int pidfd, pid_t pid) {
+    if (!pidfd_exited(pidfd)) {
+        return true;
+    }
+    const auto fdinfo = read_small_file("/proc/self/fdinfo/" + std::to_string(pidfd), 4096);
+    const auto held = fdinfo ? pid_from_fdinfo(*fdinfo) : std::nullopt;
+    return held && *held == pid;
+}
+
 bool all_running(const std::vector<UniqueFd>& chain) {
     return std::none_of(chain.begin(), chain.end(),
                         [](const UniqueFd& fd) { return pidfd_exited(fd.get()); });
@@ -129,9 +140,6 @@ MainPidCheck check_main_pid(const MainPidSender& sender, const core::MainProcess
         }
     }
     if (is_sender) {
-        if (pidfd_exited(sender.pidfd)) {
-            return refuse("the sender exited meanwhile");
-        }
         return MainPidCheck{sender.pid, UniqueFd(), {}}; // the worker is the sender's anyway
     }
     std::vector<UniqueFd> chain;
@@ -141,8 +149,14 @@ MainPidCheck check_main_pid(const MainPidSender& sender, const core::MainProcess
     if (!ancestor && sender.uid == 0) {
         unit = read_unit_of(main.pid);
     }
-    if (pidfd_exited(main.pidfd.get()) || pidfd_exited(sender.pidfd) || !all_running(chain)) {
-        return refuse(process(main.pid) + " or the sender exited meanwhile");
+    if (pidfd_exited(main.pidfd.get())) {
+        return refuse(process(main.pid) + " exited meanwhile");
+    }
+    // The sender may have exited (sd_notify() and gone): as a zombie it still
+    // has its parent. Once reaped, its ancestry can no longer be read.
+    const bool sender_held = holds(sender.pidfd, sender.pid);
+    if (ancestor && (!sender_held || !all_running(chain))) {
+        return refuse("the sender or one of its ancestors exited meanwhile");
     }
     if (!ids) {
         return refuse("the ids of " + process(main.pid) + " cannot be read");
@@ -156,7 +170,7 @@ MainPidCheck check_main_pid(const MainPidSender& sender, const core::MainProcess
     const std::string neither =
         process(main.pid) + " is neither the sender nor one of its ancestors";
     if (sender.uid != 0) {
-        return refuse(neither);
+        return refuse(sender_held ? neither : "the sender exited before its ancestors were read");
     }
     if (unit.empty()) {
         return refuse(neither + ", and in no systemd unit");

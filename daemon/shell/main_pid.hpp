@@ -7,14 +7,15 @@
 // with); with MAINPIDFDID= on a pidfs kernel the pinned pidfd's inode id must
 // be that id. Then it must be
 //  - the sender itself, or one of its ancestors (each ancestor pinned while
-//    the chain is read, all still running after) running with the sender's
-//    uid (root: any uid); or
+//    the chain is read, all still running after; the sender may have exited
+//    but not been reaped, a zombie keeps its parent) running with the
+//    sender's uid (root: any uid); or
 //  - for a root sender, any process in a systemd unit (its .service or .scope
 //    from /proc/PID/cgroup) whose own uid, gid and unit an [[allow]] rule
 //    admits for the worker (Broker::admits): a process that could report as
 //    this worker itself.
 // Everything read from /proc about it counts only because its pidfd shows it
-// (and the sender) still running afterwards. Otherwise refused with the
+// still running afterwards. Otherwise refused with the
 // reason, and the worker stays bound to the sender; a received pidfd is then
 // closed.
 // Thread-safety: a pure function of /proc (and of `admitted`).
