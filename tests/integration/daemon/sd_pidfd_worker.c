@@ -2,7 +2,8 @@
  * MAINPIDFD=1 sender does. Usage: sd_pidfd_worker STATE FD... [--hold]
  * where each FD is "pidfd:self", "pidfd:parent", "pidfd:PID" (a pidfd of that
  * process) or "file" (/dev/null). With --hold it stays alive until its stdin
- * is closed. Exits 0 if the message was reported sent, 2 on a bad argument. */
+ * is closed. Exits 0 if the message was sent and a barrier after it answered,
+ * 2 on a bad argument. */
 #include <systemd/sd-daemon.h>
 
 #include <fcntl.h>
@@ -42,7 +43,12 @@ int main(int argc, char** argv) {
         }
         ++n;
     }
-    const int sent = sd_pid_notify_with_fds(0, 0, argv[1], fds, n);
+    int sent = sd_pid_notify_with_fds(0, 0, argv[1], fds, n);
+    /* As systemd-notify does: wait until the broker has read it, so the
+     * sender is not reaped before the broker reads its ancestry. */
+    if (sent > 0) {
+        sent = sd_notify_barrier(0, 5 * 1000 * 1000);
+    }
     if (hold) {
         char byte;
         while (read(STDIN_FILENO, &byte, 1) > 0) {
