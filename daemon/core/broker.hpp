@@ -161,6 +161,11 @@ public:
     /// True when on_message() at `now` would refuse the sender as rate_limited,
     /// without taking a token: the shell spends nothing (no /proc read) on it.
     [[nodiscard]] bool would_rate_limit(const Sender& sender, TimePoint now) const;
+    /// True when the first [[allow]] rule matching `process` (its own uid, gid
+    /// and unit) sets a `unit` glob and lets it report as the worker `name`,
+    /// and a group takes that name: where a root sender's MAINPID= may point
+    /// beyond its own ancestors (shell/main_pid.hpp).
+    [[nodiscard]] bool admits(const Sender& process, std::string_view name) const;
 
     // --- restarts (broker_restore.cpp) -------------------------------------
     /// The live workers, for a successor after a crash (sequence left 0: the

@@ -367,6 +367,15 @@ std::optional<std::string> Broker::name_for(const Sender& sender,
     return impl_->claimed_name(sender, message, impl_->registry.find_sender(sender));
 }
 
+bool Broker::admits(const Sender& process, std::string_view name) const {
+    // Only a rule that names units admits a unit: with no [[allow]] rules (or
+    // one by uid alone) root's MAINPID= stays within its own ancestors.
+    const AllowRule* rule = impl_->policy.rule_for(process);
+    const std::string wanted(name);
+    return rule != nullptr && rule->unit.has_value() && !process.unit.empty() &&
+           Policy::may_claim(*rule, wanted) && impl_->group_of(wanted).has_value();
+}
+
 std::optional<pid_t> Broker::holder_of(const Sender& sender, const proto::Message& message) const {
     Impl& impl = *impl_;
     const auto name = impl.claimed_name(sender, message, impl.registry.find_sender(sender));

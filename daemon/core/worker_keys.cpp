@@ -36,12 +36,23 @@ constexpr std::array table{
     WorkerKey{"EXIT_STATUS", applied, "recorded on the worker, as ERRNO"},
     WorkerKey{"MAINPID", applied,
               "the worker's main process, whose exit ends the worker (systemd-notify --pid): "
-              "only the sender or one of its ancestors with the sender's uid (root: any "
-              "ancestor), pinned by pidfd; else this key is refused (logged) and the rest "
-              "applies",
+              "the sender or one of its ancestors with the sender's uid (root: any uid); from "
+              "root also any process in a unit whose first matching [[allow]] rule (by the "
+              "process's own uid, gid and unit) sets unit= and allows the worker's name; pinned "
+              "by pidfd; else this key is refused (logged) and the rest applies",
               true},
-    WorkerKey{"MAINPIDFD", ignored, "ignored, its fd closed"},
-    WorkerKey{"MAINPIDFDID", ignored, "ignored"},
+    WorkerKey{"MAINPIDFD", applied,
+              "=1 with exactly one fd, a pidfd: MAINPID= by that pidfd (which the broker keeps "
+              "and watches), the same rules; takes precedence over MAINPID=; with another value, "
+              "no fd, several fds or an fd that is not a process's pidfd it is refused (logged), "
+              "its fds closed, and the rest applies",
+              true},
+    WorkerKey{"MAINPIDFDID", paired,
+              "read with MAINPID=: the pidfs inode id of the process meant (systemd-notify 257 "
+              "--pid); on a kernel with pidfs (6.9+) it must be the id of the process MAINPID= "
+              "names now, else MAINPID= is refused; on older kernels it is not checked; alone "
+              "(or beside MAINPIDFD=1) no effect",
+              true},
     WorkerKey{"BARRIER", barrier,
               "alone with one fd: answered by closing the fd after everything before it was "
               "applied; with other keys or another number of fds the datagram is refused"},

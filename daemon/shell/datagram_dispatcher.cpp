@@ -2,6 +2,7 @@
 
 #include "base/close_may_block.hpp"
 #include "base/logger.hpp"
+#include "core/main_process_claim.hpp"
 #include "shell/main_pid.hpp"
 #include "shell/sender_pin.hpp"
 #include "shell/unit_name.hpp"
@@ -120,8 +121,11 @@ void DatagramDispatcher::dispatch_one(ReceivedDatagram& datagram, core::TimePoin
         release_fds(datagram);
         return;
     }
-    // systemd closes fds that come with anything but FDSTORE=1; so do we.
-    release_fds(datagram);
+    // systemd closes fds that come with anything but FDSTORE=1; so do we
+    // (MAINPIDFD=1's pidfd once apply() has looked at it).
+    if (!message.contains("MAINPIDFD")) {
+        release_fds(datagram);
+    }
     apply(datagram, message, now);
 }
 
@@ -217,27 +221,34 @@ void DatagramDispatcher::apply(ReceivedDatagram& datagram, const proto::Message&
         sender.unit = unit_of_unwatched(pid, datagram.pidfd.get());
     }
 
-    // MAINPID=: the worker is the main process's (an ancestor's), which is
-    // then watched instead of the short-lived sender (shell/main_pid.hpp).
+    // MAINPID= / MAINPIDFD=1: the worker is the main process's (an
+    // ancestor's, or for root one in an admitted unit), which is then watched
+    // instead of the short-lived sender (shell/main_pid.hpp).
     pid_t watched = pid;
     bool watched_known = known;
     UniqueFd main_pidfd;
-    if (const auto main = message.mainpid(); main && *main != pid) {
-        auto checked =
-            check_main_pid(pid, datagram.pidfd ? datagram.pidfd.get() : -1, credentials.uid, *main);
-        if (checked.pidfd) {
-            sender.pid = *main;
-            watched = *main;
-            watched_known = processes_.watches(*main);
-            main_pidfd = std::move(checked.pidfd);
-        } else {
+    if (const auto claim = core::main_process_claim(message, datagram.fds.size())) {
+        const MainPidSender from{pid, datagram.pidfd ? datagram.pidfd.get() : -1, credentials.uid};
+        auto checked = check_main_pid(from, *claim, datagram.fds, [&](const core::Sender& process) {
+            core::Sender as_main = sender;
+            as_main.pid = process.pid;
+            const auto name = broker_.name_for(as_main, message);
+            return name && broker_.admits(process, *name);
+        });
+        if (!checked.refusal.empty()) {
             main_pid_log_.log(LogLevel::warning,
-                              "refused key MAINPID=" + std::to_string(*main) + " from pid " +
-                                  std::to_string(pid) + " uid " + std::to_string(credentials.uid) +
-                                  ": " + checked.refusal + "; the rest applies",
+                              "refused key " + claim->key + " from pid " + std::to_string(pid) +
+                                  " uid " + std::to_string(credentials.uid) + ": " +
+                                  checked.refusal + "; the rest applies",
                               now);
+        } else if (checked.pid != pid) {
+            sender.pid = checked.pid;
+            watched = checked.pid;
+            watched_known = processes_.watches(checked.pid);
+            main_pidfd = std::move(checked.pidfd);
         }
     }
+    release_fds(datagram); // a refused MAINPIDFD=1's too
 
     auto verdict = broker_.on_message(sender, message, now);
     if (verdict == core::Verdict::name_held) {
