@@ -193,6 +193,9 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
     }
     if (message.ready()) {
         become_ready(worker, now);
+        if (reload_round.reloaded(worker.name)) {
+            ++own_version; // progress, or a missed worker is back
+        }
     }
     if (const auto watchdog = message.watchdog()) {
         if (*watchdog == proto::WatchdogKind::trigger) {
