@@ -218,13 +218,21 @@ void Broker::Impl::apply_config(BrokerConfig new_config, TimePoint now) {
 
 void Broker::Impl::await_reload(TimePoint now) {
     std::vector<ReloadRound::Awaited> awaited;
+    std::size_t already = 0;
     for (const Worker* worker : registry.in_order()) {
         const GroupConfig* group = group_config(*worker);
-        if (group != nullptr && group->required && group->reload_timeout.count() > 0) {
-            awaited.push_back({worker->name, saturating_add(now, group->reload_timeout)});
+        if (group == nullptr || !group->required || group->reload_timeout.count() <= 0) {
+            continue;
         }
+        const auto lookback = std::min<microseconds>(ReloadRound::lookback, group->reload_timeout);
+        if (worker->state == WorkerState::ready && worker->reloading_at &&
+            *worker->reloading_at >= now - lookback) {
+            ++already; // its RELOADING=1 and READY=1 came before our signal
+            continue;
+        }
+        awaited.push_back({worker->name, saturating_add(now, group->reload_timeout)});
     }
-    reload_round = ReloadRound(std::move(awaited));
+    reload_round = ReloadRound(std::move(awaited), already);
     reload_waiting = true; // settle() concludes at once when nobody is awaited
 }
 

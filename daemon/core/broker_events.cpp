@@ -189,6 +189,7 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
     }
     if (message.reloading()) {
         registry.set_state(worker, WorkerState::reloading);
+        worker.reloading_at = now;
         arm(worker, now);
     }
     if (message.ready()) {

@@ -5,9 +5,9 @@
 
 namespace nb::core {
 
-ReloadRound::ReloadRound(std::vector<Awaited> awaited)
+ReloadRound::ReloadRound(std::vector<Awaited> awaited, std::size_t already)
     : awaited_(std::move(awaited))
-    , total_(awaited_.size()) {}
+    , total_(awaited_.size() + already) {}
 
 bool ReloadRound::reloaded(std::string_view name) {
     const auto found = std::find_if(awaited_.begin(), awaited_.end(),

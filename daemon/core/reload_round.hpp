@@ -27,9 +27,16 @@ public:
         TimePoint deadline;
     };
 
+    /// systemd signals the units a reload propagates to and the broker in one
+    /// transaction, in no fixed order: a worker's RELOADING=1 this long (at
+    /// most its group's reload_timeout) before the broker's reload belongs to
+    /// it, and a worker that has said READY=1 since has reloaded already.
+    static constexpr std::chrono::seconds lookback{5};
+
     /// No round: nothing awaited, done().
     ReloadRound() = default;
-    explicit ReloadRound(std::vector<Awaited> awaited);
+    /// `already`: workers of the round that reloaded before it began (lookback).
+    explicit ReloadRound(std::vector<Awaited> awaited, std::size_t already = 0);
 
     /// A READY=1 under `name` after the round began. False if it was not awaited.
     bool reloaded(std::string_view name);

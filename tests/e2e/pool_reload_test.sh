@@ -41,10 +41,12 @@ sb_expect_prop notify-brokerd.service MainPID "$broker_pid"
 sb_expect_prop notify-brokerd.service NRestarts 0
 
 # 2. web-4 never comes back from its reload: READY=1 after the 4 s timeout,
-# and STATUS names it.
+# and STATUS names it. (The drop-in goes in the booted sandbox's /run.)
 worker=$(sed -n 's/^ExecStart=\([^ ]* [^ ]*\) .*/\1/p' "$NB_UNITS_BUILD_DIR/example-worker@.service")
+never=/run/systemd/system/example-worker@4.service.d/20-e2e-never-reloads.conf
+sb_in mkdir -p "${never%/*}"
 printf '[Service]\nExecStart=\nExecStart=%s --start-delay 0.2 --ping 1 --reload-delay -1\n' "$worker" |
-    nb_dropin example-worker@4.service 20-e2e-never-reloads
+    sb_in tee "$never" >/dev/null
 sb_systemctl daemon-reload
 sb_systemctl restart example-worker@4.service
 sb_expect_prop_matches notify-brokerd.service StatusText '^4/4 workers ready$' 5
@@ -62,7 +64,7 @@ sb_expect_prop notify-brokerd.service ActiveState active
 
 # 3. A changed config: the rate limit applies at once, max_workers needs a
 # restart and is named in the log and in STATUS.
-rm -f "$SB_UNITS/example-worker@4.service.d/20-e2e-never-reloads.conf"
+sb_in rm -f "$never"
 sb_systemctl daemon-reload
 sb_systemctl restart example-worker@4.service
 sb_expect_prop_matches notify-brokerd.service StatusText '^4/4 workers ready$' 5

@@ -58,6 +58,40 @@ TEST(APoolReload, SendsReloadingAtOnceAndReadyOnlyWhenEveryWorkerSaidReadyAgain)
     EXPECT_EQ(h.broker.state(), BrokerState::ready);
 }
 
+TEST(APoolReload, CountsAWorkerThatReloadedJustBeforeTheBrokersSignal) {
+    // systemd signals the propagated units and the broker in no fixed order.
+    Harness h(reloading_pool(2));
+    h.worker(1, "READY=1");
+    h.worker(2, "READY=1");
+    h.advance(10s);
+    h.worker(1, "RELOADING=1");
+    h.worker(1, "READY=1");
+    h.advance(100ms);
+    h.worker(2, "RELOADING=1"); // still reloading: awaited
+    h.take();
+    h.broker.begin_reload(h.now);
+    h.broker.finish_reload(reloading_pool(2), {}, h.now);
+    h.drain();
+    EXPECT_EQ(h.last_status(),
+              "1/2 workers ready; reloading: 1/2 workers reloaded; web-2 reloading");
+    h.worker(2, "READY=1");
+    EXPECT_EQ(h.broker.state(), BrokerState::ready);
+    EXPECT_EQ(h.count("READY", "1"), 2U);
+}
+
+TEST(APoolReload, DoesNotCountAReloadOlderThanTheLookback) {
+    Harness h(reloading_pool(1));
+    h.worker(1, "READY=1");
+    h.worker(1, "RELOADING=1");
+    h.worker(1, "READY=1");
+    h.advance(ReloadRound::lookback + 1ms);
+    h.broker.begin_reload(h.now);
+    h.broker.finish_reload(reloading_pool(1), {}, h.now);
+    h.drain();
+    EXPECT_EQ(h.broker.state(), BrokerState::reloading);
+    EXPECT_EQ(h.last_status(), "1/1 workers ready; reloading: 0/1 workers reloaded");
+}
+
 TEST(APoolReload, EndsAfterTheGroupsReloadTimeoutAndNamesWhoDidNotComeBack) {
     Harness h(reloading_pool(3));
     ready_then_reload(h, 3, reloading_pool(3));
