@@ -170,6 +170,17 @@ core::GroupConfig read_group(TableReader& in) {
         in.fail(high ? "worker_watchdog_max" : "worker_watchdog_min",
                 "worker_watchdog_min is more than worker_watchdog_max");
     }
+    if (auto timeout = in.duration("reload_timeout", longest_start_timeout)) {
+        group.reload_timeout = *timeout;
+    }
+    if (auto outcome = in.string("reload_outcome")) {
+        if (*outcome != "ready" && *outcome != "degraded") {
+            in.fail("reload_outcome",
+                    "expected \"ready\" or \"degraded\", not \"" + *outcome + "\"");
+        }
+        group.reload_outcome =
+            *outcome == "degraded" ? core::ReloadOutcome::degraded : core::ReloadOutcome::ready;
+    }
     in.finish();
     return group;
 }

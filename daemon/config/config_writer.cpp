@@ -94,6 +94,10 @@ std::string render_config(const daemon::DaemonSettings& settings) {
             << '\n';
         out << "worker_watchdog_max = " << quote(format_duration(group.worker_watchdog_max))
             << '\n';
+        out << "reload_timeout = " << quote(format_duration(group.reload_timeout)) << '\n';
+        out << "reload_outcome = "
+            << quote(group.reload_outcome == core::ReloadOutcome::degraded ? "degraded" : "ready")
+            << '\n';
     }
 
     for (const core::AllowRule& rule : broker.allow) {

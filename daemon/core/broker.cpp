@@ -76,6 +76,9 @@ void Broker::Impl::expire(TimePoint now) {
     if (state == BrokerState::stopping) {
         return; // nobody is late for a broker that is going away
     }
+    if (reload_waiting && reload_round.expire(now)) {
+        ++own_version;
+    }
     for (const WorkerId id : deadlines.take_expired(now)) {
         if (Worker* worker = registry.find(id)) {
             mark_late(*worker, worker->state == WorkerState::ready ? LateReason::watchdog
@@ -92,8 +95,11 @@ bool Broker::Impl::healthy() const noexcept {
 }
 
 void Broker::Impl::settle(TimePoint now) {
+    if (reload_waiting && reload_round.done()) {
+        conclude_reload(now);
+    }
     if (state != BrokerState::stopping && state != BrokerState::reloading) {
-        const bool holds = rule().holds(registry.tallies());
+        const bool holds = rule().holds(registry.tallies()) && !degraded_by_reload();
         if (state == BrokerState::starting && holds) {
             set_state(BrokerState::ready);
             scheduler.ready(now);
@@ -126,7 +132,25 @@ StatusFacts Broker::Impl::facts() const {
     facts.counts = rule().counts(registry.tallies());
     facts.state = state;
     if (state == BrokerState::reloading) {
-        facts.notes.emplace_back("reloading");
+        facts.notes.emplace_back(reload_waiting ? reload_round.progress() : "reloading");
+    }
+    if (!restart_needed.empty()) {
+        std::string keys = "restart needed for ";
+        for (std::size_t i = 0; i < restart_needed.size(); ++i) {
+            keys += (i == 0 ? "" : ", ") + restart_needed[i];
+        }
+        facts.notes.push_back(std::move(keys));
+    }
+    if (!reload_round.missed().empty()) {
+        std::string missed = "did not reload: ";
+        for (std::size_t i = 0; i < reload_round.missed().size(); ++i) {
+            if (i == max_listed_workers) {
+                missed += ", +" + std::to_string(reload_round.missed().size() - i) + " more";
+                break;
+            }
+            missed += (i == 0 ? "" : ", ") + sanitize_text(reload_round.missed()[i], 64);
+        }
+        facts.notes.push_back(std::move(missed));
     }
     if (!reload_error.empty()) {
         facts.notes.push_back("reload failed, old config kept: " + reload_error);
@@ -192,6 +216,45 @@ void Broker::Impl::apply_config(BrokerConfig new_config, TimePoint now) {
     ++own_version;
 }
 
+void Broker::Impl::await_reload(TimePoint now) {
+    std::vector<ReloadRound::Awaited> awaited;
+    std::size_t already = 0;
+    for (const Worker* worker : registry.in_order()) {
+        const GroupConfig* group = group_config(*worker);
+        if (group == nullptr || !group->required || group->reload_timeout.count() <= 0) {
+            continue;
+        }
+        const auto lookback = std::min<microseconds>(ReloadRound::lookback, group->reload_timeout);
+        if (worker->state == WorkerState::ready && worker->reloading_at &&
+            *worker->reloading_at >= now - lookback) {
+            ++already; // its RELOADING=1 and READY=1 came before our signal
+            continue;
+        }
+        awaited.push_back({worker->name, saturating_add(now, group->reload_timeout)});
+    }
+    reload_round = ReloadRound(std::move(awaited), already);
+    reload_waiting = true; // settle() concludes at once when nobody is awaited
+}
+
+void Broker::Impl::conclude_reload(TimePoint now) {
+    reload_waiting = false;
+    ++own_version;
+    if (state == BrokerState::reloading) {
+        const bool holds = rule().holds(registry.tallies()) && !degraded_by_reload();
+        set_state(holds ? BrokerState::ready : BrokerState::degraded);
+        scheduler.ready(now); // ends systemd's reload job, pings once
+    }
+}
+
+bool Broker::Impl::degraded_by_reload() const {
+    return std::any_of(reload_round.missed().begin(), reload_round.missed().end(),
+                       [&](const std::string& name) {
+                           const auto group = group_of(name);
+                           return group && config.groups[*group].required &&
+                                  config.groups[*group].reload_outcome == ReloadOutcome::degraded;
+                       });
+}
+
 // --- the facade --------------------------------------------------------------
 
 Broker::Broker(BrokerConfig config, UpstreamContext upstream, TimePoint now)
@@ -249,6 +312,7 @@ void Broker::on_tick(TimePoint now) {
 void Broker::request_stop(TimePoint now) {
     impl_->expire(now);
     impl_->set_state(BrokerState::stopping);
+    impl_->reload_waiting = false;
     impl_->scheduler.stopping();
     impl_->deadlines.clear();
     impl_->settle(now);
@@ -261,6 +325,8 @@ void Broker::begin_reload(TimePoint now) {
     if (impl_->state == BrokerState::ready || impl_->state == BrokerState::degraded) {
         impl_->set_state(BrokerState::reloading);
         impl_->reload_error.clear();
+        impl_->reload_round = ReloadRound(); // the last round's missed workers are history
+        impl_->reload_waiting = false;
         impl_->scheduler.reloading(now);
     }
     impl_->settle(now);
@@ -279,12 +345,19 @@ void Broker::finish_reload(std::optional<BrokerConfig> new_config, std::string e
         }
         ++impl.own_version;
         if (impl.state == BrokerState::reloading) {
-            const bool holds = impl.rule().holds(impl.registry.tallies());
-            impl.set_state(holds ? BrokerState::ready : BrokerState::degraded);
-            impl.scheduler.ready(now); // ends systemd's reload job, pings once
+            // Spawned children get the signal after this, unit workers from
+            // systemd (PropagatesReloadTo=): READY=1 waits for them.
+            impl.await_reload(now);
         }
     }
     impl.settle(now);
+}
+
+void Broker::set_restart_needed(std::vector<std::string> keys) {
+    if (keys != impl_->restart_needed) {
+        impl_->restart_needed = std::move(keys);
+        ++impl_->own_version;
+    }
 }
 
 std::vector<std::string> Broker::take_outbox() {
@@ -293,6 +366,10 @@ std::vector<std::string> Broker::take_outbox() {
 
 std::optional<TimePoint> Broker::next_deadline() const {
     std::optional<TimePoint> next = impl_->scheduler.next_deadline(impl_->healthy());
+    if (const auto reload_deadline = impl_->reload_round.next_deadline();
+        reload_deadline && impl_->reload_waiting) {
+        next = next ? std::min(*next, *reload_deadline) : *reload_deadline;
+    }
     if (const auto worker_deadline = impl_->deadlines.earliest();
         worker_deadline && impl_->state != BrokerState::stopping) {
         next = next ? std::min(*next, *worker_deadline) : *worker_deadline;

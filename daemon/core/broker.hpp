@@ -117,6 +117,10 @@ public:
     void begin_reload(TimePoint now);
     /// new_config empty: the reload failed for `error`; the old config stays.
     void finish_reload(std::optional<BrokerConfig> new_config, std::string error, TimePoint now);
+    /// Settings a reload read but left at their running value because they
+    /// need a restart (config/reload_plan.hpp): STATUS names them, from the
+    /// next settle (call before finish_reload()) until a reload has none.
+    void set_restart_needed(std::vector<std::string> keys);
 
     /// The name of the worker `message` from `sender` is for (X_WORKER=, else
     /// the sender's worker's, else the sender's default name); empty for an

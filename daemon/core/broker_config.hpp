@@ -16,6 +16,11 @@ namespace nb::core {
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
+/// When a group's reload_timeout passes with some of its workers not back:
+/// the broker says READY=1 and is ready (they count as before), or says
+/// READY=1 and stays degraded (no WATCHDOG=1) until they say READY=1 again.
+enum class ReloadOutcome { ready, degraded };
+
 struct GroupConfig {
     std::string name = "workers";
     unsigned expected = 1;
@@ -33,6 +38,11 @@ struct GroupConfig {
     /// of `watchdog`; a value outside is refused (issue 13).
     microseconds worker_watchdog_min{std::chrono::seconds(1)};
     microseconds worker_watchdog_max{std::chrono::hours(1)};
+    /// The group's workers reload with the pool (issue 15 B): after a reload
+    /// the broker's READY=1 waits up to this long for each of them (if the
+    /// group is required) to say READY=1 again. 0 = not waited for.
+    microseconds reload_timeout{0};
+    ReloadOutcome reload_outcome = ReloadOutcome::ready;
 };
 
 /// Who may report at all and which names they may claim. A sender matches a rule

@@ -192,11 +192,15 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
     }
     if (message.reloading()) {
         registry.set_state(worker, WorkerState::reloading);
+        worker.reloading_at = now;
         arm(worker, now);
     }
     if (message.ready() &&
         !(worker.state == WorkerState::late && worker.late == LateReason::probe)) {
         become_ready(worker, now); // a failing probe keeps it late: either source can
+        if (reload_round.reloaded(worker.name)) {
+            ++own_version; // progress, or a missed worker is back
+        }
     }
     if (const auto watchdog = message.watchdog()) {
         if (*watchdog == proto::WatchdogKind::trigger) {

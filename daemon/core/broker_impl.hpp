@@ -8,6 +8,7 @@
 #include "core/policy.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/readiness_rule.hpp"
+#include "core/reload_round.hpp"
 #include "core/state_snapshot.hpp"
 #include "core/status_composer.hpp"
 #include "core/upstream_scheduler.hpp"
@@ -82,6 +83,14 @@ struct Broker::Impl {
         return registry.version() + departed.version() + own_version;
     }
     void set_state(BrokerState next) noexcept;
+    /// After the config of a reload: wait for the workers that reload
+    /// (reload_round.hpp), or end the reload at once when there are none.
+    void await_reload(TimePoint now);
+    /// The round is over: READY=1, and ready or degraded as the rule and the
+    /// missed workers' reload_outcome say.
+    void conclude_reload(TimePoint now);
+    /// A missed worker's group says reload_outcome = "degraded".
+    [[nodiscard]] bool degraded_by_reload() const;
 
     BrokerConfig config;
     UpstreamContext upstream;
@@ -94,6 +103,11 @@ struct Broker::Impl {
     UpstreamScheduler scheduler;
     BrokerState state = BrokerState::starting;
     std::string reload_error;
+    ReloadRound reload_round;
+    /// Changed settings that wait for a restart ("broker.socket").
+    std::vector<std::string> restart_needed;
+    /// finish_reload() ran and reload_round is being waited for.
+    bool reload_waiting = false;
     std::uint64_t own_version = 0;
     std::uint64_t seen_version = ~std::uint64_t{0};
     std::uint64_t generation = 0;

@@ -39,6 +39,9 @@ struct Worker {
     std::string failure;      ///< WorkerInfo::failure; cleared by READY=1
     std::string failure_note; ///< "failed: " + failure, for STATUS
     std::optional<TimePoint> last_ping;
+    /// Its last RELOADING=1: a reload it began just before the broker's own
+    /// counts for the broker's (core/reload_round.hpp).
+    std::optional<TimePoint> reloading_at;
     /// Its own WATCHDOG_USEC=, within its group's bounds; unset: the group's.
     std::optional<std::chrono::microseconds> watchdog;
 };

@@ -1,6 +1,7 @@
 #include "shell/daemon.hpp"
 
 #include "base/logger.hpp"
+#include "config/reload_plan.hpp"
 #include "shell/ignored_key_log.hpp"
 #include "shell/socket_queue_limit.hpp"
 #include "shell/unit_name.hpp"
@@ -25,6 +26,7 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
                Upstream upstream, core::UpstreamContext context, Hooks hooks)
     : loop_(loop)
     , hooks_(std::move(hooks))
+    , settings_(settings)
     , socket_(std::move(socket))
     , upstream_(std::move(upstream))
     , broker_(std::make_unique<core::Broker>(settings.broker, context, now()))
@@ -215,9 +217,7 @@ void Daemon::reload() noexcept {
                 ? hooks_.reload()
                 : proto::Result<DaemonSettings>(proto::Error{"no configuration source to reload"});
         if (settings) {
-            set_log_level(settings->log_level);
-            broker_->finish_reload(std::move(settings->broker), {}, now());
-            log(LogLevel::notice, "configuration reloaded");
+            apply_reloaded(std::move(*settings));
         } else {
             log(LogLevel::err,
                 "reload failed, keeping the old configuration: " + settings.error().message);
@@ -227,6 +227,33 @@ void Daemon::reload() noexcept {
         broker_->finish_reload(std::nullopt, "reload failed (out of memory)", now());
     }
     after_event();
+}
+
+void Daemon::apply_reloaded(DaemonSettings loaded) {
+    config::ReloadPlan plan = config::plan_reload(settings_, std::move(loaded));
+    for (const auto& key : plan.needs_restart) {
+        std::string_view why;
+        for (const auto& row : config::reload_settings()) {
+            why = row.key == key ? row.why : why;
+        }
+        log(LogLevel::warning, "reload: " + key + " changed but needs a restart (" +
+                                   std::string(why) + "); it keeps its running value");
+    }
+    set_log_level(plan.apply.log_level);
+    if (auto status = socket_.reconfigure(plan.apply.socket); !status) {
+        log(LogLevel::err,
+            "reload: the worker socket keeps its old mode and group: " + status.error().message);
+    }
+    broker_->set_restart_needed(plan.needs_restart);
+    broker_->finish_reload(plan.apply.broker, {}, now());
+    std::string applied;
+    for (const auto& key : plan.changed_live) {
+        applied += (applied.empty() ? "" : ", ") + key;
+    }
+    log(LogLevel::notice,
+        "configuration reloaded" +
+            (applied.empty() ? std::string("; nothing changed") : "; applied: " + applied));
+    settings_ = std::move(plan.apply);
 }
 
 void Daemon::close() noexcept {

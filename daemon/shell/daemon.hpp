@@ -111,11 +111,15 @@ private:
         return processes_.size() + unit_workers_.size();
     }
     void on_timer() noexcept;
+    /// A reload's settings: the live ones applied, the others named. Throws std::bad_alloc.
+    void apply_reloaded(DaemonSettings loaded);
     /// Reads the socket's last queued datagrams, then close().
     void drain_and_close() noexcept;
 
     uv_loop_t* loop_;
     Hooks hooks_;
+    /// What runs now: a reload compares the file with it (config/reload_plan.hpp).
+    DaemonSettings settings_;
     WorkerSocket socket_;
     Upstream upstream_;
     DropLog drops_;

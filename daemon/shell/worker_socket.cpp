@@ -130,6 +130,20 @@ proto::Result<WorkerSocket> WorkerSocket::create(const SocketSettings& settings)
     }
     socket.owned_path_ = path;
     socket.address_ = path;
+    if (auto status = socket.apply_access(settings); !status) {
+        return status.error();
+    }
+    if (auto status = socket.configure(settings); !status) {
+        return status.error();
+    }
+    return socket;
+}
+
+proto::Status WorkerSocket::apply_access(const SocketSettings& settings) const {
+    if (owned_path_.empty()) {
+        return proto::Ok{}; // abstract (no file) or activated (systemd's)
+    }
+    const std::string& path = owned_path_;
     if (::chmod(path.c_str(), settings.mode) != 0) {
         return system_error("chmod '" + path + "'", errno);
     }
@@ -137,10 +151,14 @@ proto::Result<WorkerSocket> WorkerSocket::create(const SocketSettings& settings)
         return system_error("chown '" + path + "' to gid " + std::to_string(*settings.group),
                             errno);
     }
-    if (auto status = socket.configure(settings); !status) {
+    return proto::Ok{};
+}
+
+proto::Status WorkerSocket::reconfigure(const SocketSettings& settings) {
+    if (auto status = apply_access(settings); !status) {
         return status.error();
     }
-    return socket;
+    return configure(settings);
 }
 
 proto::Result<WorkerSocket> WorkerSocket::create_abstract(const SocketSettings& settings) {

@@ -34,6 +34,12 @@ public:
     WorkerSocket& operator=(const WorkerSocket&) = delete;
     ~WorkerSocket();
 
+    /// A reload (issue 14.5): applies mode, group and receive buffer again to the
+    /// socket as it is (its path stays). The mode and group of an activated
+    /// socket are its .socket unit's (SocketMode=, SocketGroup=), left alone as
+    /// at start. Errors name the path and the failing call.
+    [[nodiscard]] proto::Status reconfigure(const SocketSettings& settings);
+
     [[nodiscard]] int fd() const noexcept { return fd_.get(); }
     /// The NOTIFY_SOCKET value that reaches this socket ("/run/x" or "@name").
     [[nodiscard]] const std::string& address() const noexcept { return address_; }
@@ -49,6 +55,8 @@ private:
     WorkerSocket() = default;
     static proto::Result<WorkerSocket> create_abstract(const SocketSettings& settings);
     proto::Status configure(const SocketSettings& settings);
+    /// chmod and chown of the socket file we created; nothing for others.
+    [[nodiscard]] proto::Status apply_access(const SocketSettings& settings) const;
     void unlink_owned_path() noexcept;
 
     UniqueFd fd_;

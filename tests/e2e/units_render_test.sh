@@ -30,9 +30,14 @@ for version in 252 253 254 257 258; do
             grep -qx 'Type=notify-reload' <<<"$text" || fail "$version $unit: not Type=notify-reload"
             grep -qx 'ReloadSignal=SIGHUP' <<<"$text" || fail "$version $unit: no ReloadSignal=SIGHUP"
             ! grep -q '^ExecReload=' <<<"$text" || fail "$version $unit: an ExecReload="
+            grep -qx 'NotifyAccess=main' <<<"$text" || fail "$version $unit: not NotifyAccess=main"
         else
             grep -qx 'Type=notify' <<<"$text" || fail "$version $unit: not Type=notify"
             grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' <<<"$text" || fail "$version $unit: no ExecReload="
+            # RELOADING=1 before the signal, so the job waits for the broker's READY=1.
+            grep -qxF 'ExecReload=/usr/bin/systemd-notify RELOADING=1' <<<"$text" ||
+                fail "$version $unit: no ExecReload= saying RELOADING=1 first"
+            grep -qx 'NotifyAccess=exec' <<<"$text" || fail "$version $unit: not NotifyAccess=exec"
             ! grep -q '^ReloadSignal=' <<<"$text" || fail "$version $unit: a ReloadSignal="
         fi
         if ((version >= 254)); then

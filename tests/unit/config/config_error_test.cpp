@@ -56,7 +56,8 @@ TEST(ConfigErrors, EveryTableRefusesUnknownKeys) {
     EXPECT_EQ(
         error_of("[[group]]\nname = \"a\"\nmin_reddy = 1\n"),
         "test.toml:3:1: unknown key 'min_reddy' in [group] (known: name, expect, required, "
-        "min_ready, match, start_timeout, watchdog, worker_watchdog_min, worker_watchdog_max)");
+        "min_ready, match, start_timeout, watchdog, worker_watchdog_min, worker_watchdog_max, "
+        "reload_timeout, reload_outcome)");
     EXPECT_EQ(error_of("[[allow]]\nusers = \"root\"\n"),
               "test.toml:2:1: unknown key 'users' in [allow] (known: uid, user, gid, group, unit, "
               "names)");
@@ -76,6 +77,12 @@ TEST(ConfigErrors, CountsMustBeNonNegativeAndInRange) {
               "test.toml:3:10: group.expect: -1 is negative");
     EXPECT_EQ(error_of("[broker]\nreceive_buffer = 12\n"),
               "test.toml:2:18: broker.receive_buffer: 12 is out of range (4096..2147483647)");
+}
+
+TEST(ConfigErrors, AnUnknownReloadOutcomeIsRefused) {
+    EXPECT_EQ(error_of("[[group]]\nname = \"a\"\nreload_outcome = \"maybe\"\n"),
+              "test.toml:3:18: group.reload_outcome: expected \"ready\" or \"degraded\", not "
+              "\"maybe\"");
 }
 
 TEST(ConfigErrors, AQuorumAboveTheGroupSizeIsRefused) {

@@ -110,6 +110,23 @@ required = false
     EXPECT_EQ(cache.watchdog, 0us);
 }
 
+TEST(ConfigLoader, ReadsAGroupsReloadTimeoutAndOutcome) {
+    const auto settings = load(R"(
+[[group]]
+name = "web"
+reload_timeout = "20s"
+reload_outcome = "degraded"
+
+[[group]]
+name = "cache"
+)");
+    ASSERT_EQ(settings.broker.groups.size(), 2U);
+    EXPECT_EQ(settings.broker.groups[0].reload_timeout, 20s);
+    EXPECT_EQ(settings.broker.groups[0].reload_outcome, core::ReloadOutcome::degraded);
+    EXPECT_EQ(settings.broker.groups[1].reload_timeout, 0us); // not waited for
+    EXPECT_EQ(settings.broker.groups[1].reload_outcome, core::ReloadOutcome::ready);
+}
+
 TEST(ConfigLoader, AllowRulesTakeNamesOrNumbers) {
     const auto settings = load(R"(
 [[allow]]
