@@ -221,7 +221,8 @@ int main(int argc, char** argv) {
     }
     if (result != NULL) {
         FILE* out = fopen(result, "w");
-        if (out == NULL || fprintf(out, "%lld %lld %ld\n", start, end, status == 0 ? count : 0) < 0 ||
+        if (out == NULL ||
+            fprintf(out, "%lld %lld %ld\n", start, end, status == 0 ? count : 0) < 0 ||
             fclose(out) != 0) {
             perror("nb-bench-flood: result");
             status = 1;
