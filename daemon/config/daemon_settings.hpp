@@ -24,6 +24,9 @@ struct DaemonSettings {
     BusSettings bus;
     SpawnSettings spawn;
     LogLevel log_level = LogLevel::info;
+    /// Where to keep the metrics for node_exporter's textfile collector
+    /// (shell/metrics_file.hpp); empty: nowhere.
+    std::string metrics_file;
     std::optional<std::string> config_path;
     bool check_config_only = false;
 };

@@ -2,6 +2,7 @@
 
 #include "base/logger.hpp"
 #include "shell/ignored_key_log.hpp"
+#include "shell/log_event.hpp"
 #include "shell/socket_queue_limit.hpp"
 #include "shell/unit_name.hpp"
 
@@ -33,6 +34,10 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
           loop, read_unit_of(::getpid()), find_cgroup2_root(),
           [this](const std::string& unit) { on_unit_gone(unit); }, settings.broker.max_workers,
           [this](const std::string& unit) { return broker_->tracks_name(unit); }) {
+    timespec started{};
+    clock_gettime(CLOCK_REALTIME, &started);
+    start_time_usec_ = static_cast<std::uint64_t>(started.tv_sec) * 1'000'000 +
+                       static_cast<std::uint64_t>(started.tv_nsec) / 1'000;
     DatagramDispatcher::Hooks dispatch_hooks;
     dispatch_hooks.flush = [this] {
         after_event();
@@ -92,7 +97,11 @@ void Daemon::after_event() noexcept {
         return;
     }
     try {
+        for (const auto& event : broker_->take_events()) {
+            log_broker_event(event);
+        }
         for (const auto& payload : broker_->take_outbox()) {
+            upstream_counts_.count(payload);
             upstream_.send(payload);
         }
         timer_->arm(broker_->next_deadline());
@@ -207,10 +216,12 @@ void Daemon::reload() noexcept {
         if (settings) {
             set_log_level(settings->log_level);
             broker_->finish_reload(std::move(settings->broker), {}, now());
-            log(LogLevel::notice, "configuration reloaded");
+            log_event(LogLevel::notice, LogEvent::reload_done, {}, "configuration reloaded");
         } else {
-            log(LogLevel::err,
-                "reload failed, keeping the old configuration: " + settings.error().message);
+            EventFields about;
+            about.reason = settings.error().message;
+            log_event(LogLevel::err, LogEvent::reload_failed, about,
+                      "reload failed, keeping the old configuration: " + settings.error().message);
             broker_->finish_reload(std::nullopt, settings.error().message, now());
         }
     } catch (...) {
