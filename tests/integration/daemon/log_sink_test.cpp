@@ -12,8 +12,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -179,6 +181,18 @@ TEST(EveryLogEvent, HasItsOwnMessageIdOf32HexDigits) {
         ids.insert(id);
     }
     EXPECT_EQ(ids.size(), log_event_count);
+}
+
+TEST(TheCatalog, ExplainsEveryLogEvent) {
+    std::ifstream in(NB_CATALOG_FILE);
+    std::stringstream text;
+    text << in.rdbuf();
+    for (std::size_t i = 0; i < log_event_count; ++i) {
+        const auto event = static_cast<LogEvent>(i);
+        EXPECT_NE(text.str().find("\n-- " + std::string(message_id(event)) + "\nSubject: "),
+                  std::string::npos)
+            << to_string(event) << " has no entry in " << NB_CATALOG_FILE;
+    }
 }
 
 TEST(JournalStream, IsStderrOnlyWhenItNamesStderrsDeviceAndInode) {
