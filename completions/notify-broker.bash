@@ -30,7 +30,7 @@ _notify_broker()
             # The separator as typed in a shell: \; or ';' (a bare ; ends the command).
             '\;' | "';'" | '";"' | ';') [[ $exec_mode == 1 ]] && { exec_at=$i; break; } ;;
             --) [[ $exec_mode == fork ]] && { fork_at=$i; break; } ;;
-            listen | status | workers | watch)
+            listen | status | workers | watch | metrics)
                 [[ $i == 1 ]] && command=${words[i]}
                 ;;
         esac
@@ -66,7 +66,7 @@ _notify_broker()
             [[ ${COMPREPLY-} == *= ]] && compopt -o nospace
             return
             ;;
-        status | workers | watch)
+        status | workers | watch | metrics)
             case $prev in
                 --bus)
                     COMPREPLY=($(compgen -W 'system session unix:path=' -- "$cur"))
@@ -84,6 +84,7 @@ _notify_broker()
             $split && return
             local opts='--help --bus= --bus-name= --json'
             [[ $command == watch ]] && opts+=' --count= --timeout='
+            [[ $command == metrics ]] && opts='--help --bus= --bus-name= --openmetrics'
             COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             [[ ${COMPREPLY-} == *= ]] && compopt -o nospace
             return
@@ -131,7 +132,7 @@ _notify_broker()
         EXTEND_TIMEOUT_USEC= WATCHDOG_USEC= FDSTORE=1 FDSTOREREMOVE=1 FDNAME=
         FDPOLL=0 BARRIER=1 X_WORKER='
     [[ $exec_mode == 1 ]] && words_offered+=' \\;'
-    ((cword == 1)) && words_offered+=' listen status workers watch'
+    ((cword == 1)) && words_offered+=' listen status workers watch metrics'
     COMPREPLY=($(compgen -W "$words_offered" -- "$cur"))
     [[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 } &&

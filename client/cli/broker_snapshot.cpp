@@ -65,6 +65,10 @@ void BrokerSnapshot::apply(const std::map<std::string, sdbus::Variant>& values) 
                     this->*member = value.get<T>();
                 },
                 field->second);
+        } else if (name == "Counters") {
+            counters = value.get<std::map<std::string, std::uint64_t>>();
+        } else if (name == "Version") {
+            version = value.get<std::string>();
         } else if (name == "Workers") {
             workers.clear();
             for (const auto& row : value.get<std::vector<Row>>()) {
@@ -84,6 +88,24 @@ void BrokerSnapshot::apply(const std::map<std::string, sdbus::Variant>& values) 
             }
         }
     }
+}
+
+proto::MetricsInput metrics_input(const BrokerSnapshot& snapshot, bool workers_read) {
+    proto::MetricsInput input;
+    input.state = snapshot.state;
+    input.ready = snapshot.ready;
+    input.expected = snapshot.expected;
+    input.known = snapshot.known;
+    input.counters = snapshot.counters;
+    input.version = snapshot.version;
+    if (workers_read) {
+        input.workers.emplace();
+        for (const auto& worker : snapshot.workers) {
+            input.workers->push_back(
+                {worker.name, worker.group, worker.state, worker.ping_age_usec});
+        }
+    }
+    return input;
 }
 
 std::string format_status_text(const BrokerSnapshot& s) {

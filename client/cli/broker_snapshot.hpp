@@ -3,6 +3,8 @@
 // one value, built from Properties.GetAll and updated from PropertiesChanged,
 // and its text and JSON renderings (pure functions, unit-tested).
 
+#include <nb/proto/metrics.hpp>
+
 #include <sdbus-c++/Types.h>
 
 #include <cstdint>
@@ -33,11 +35,17 @@ struct BrokerSnapshot {
     std::string status;
     std::vector<WorkerView> workers;
     std::uint64_t generation = 0;
+    std::map<std::string, std::uint64_t> counters; ///< the Counters property
+    std::string version;                           ///< the Version property
 
     /// Applies the properties present in `values` (GetAll or PropertiesChanged);
     /// unknown names are ignored. Throws sdbus::Error if a value has the wrong type.
     void apply(const std::map<std::string, sdbus::Variant>& values);
 };
+
+/// What `notify-broker metrics` renders (proto/metrics.hpp); the worker
+/// table only if it was read (`workers_read`).
+proto::MetricsInput metrics_input(const BrokerSnapshot& snapshot, bool workers_read);
 
 /// "State: ready\nWorkers: 3/4 ready, 5 known\nStatus: ...\n"
 std::string format_status_text(const BrokerSnapshot& snapshot);

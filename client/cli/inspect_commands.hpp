@@ -8,5 +8,6 @@ namespace nb::cli {
 int status_main(int argc, char** argv);  // state, counts, status text
 int workers_main(int argc, char** argv); // the worker table
 int watch_main(int argc, char** argv);   // one line per PropertiesChanged
+int metrics_main(int argc, char** argv); // Prometheus text (inspect_metrics.cpp)
 
 } // namespace nb::cli

@@ -14,6 +14,7 @@ std::span<const Subcommand> subcommands() noexcept {
         Subcommand{"status", "Show a running broker's state over D-Bus", status_main},
         Subcommand{"workers", "Show a running broker's worker table over D-Bus", workers_main},
         Subcommand{"watch", "Follow a running broker's state over D-Bus", watch_main},
+        Subcommand{"metrics", "Print a running broker's metrics for Prometheus", metrics_main},
 #endif
     };
     return table;

@@ -9,6 +9,8 @@
 #include "dbus/bus_service.hpp"
 #include "shell/daemon.hpp"
 #include "shell/datagram_batch.hpp"
+#include "shell/metrics_file.hpp"
+#include "shell/metrics_input.hpp"
 #include "shell/socket_activation.hpp"
 #include "shell/state_restore.hpp"
 #include "shell/state_store.hpp"
@@ -55,6 +57,7 @@ struct Parts {
     std::unique_ptr<nb::dbus::BusService> bus;
     std::unique_ptr<nb::spawn::Spawner> spawner;
     std::unique_ptr<nb::daemon::StateStore> state_store;
+    std::unique_ptr<nb::daemon::MetricsFile> metrics_file;
     nb::daemon::Daemon* daemon = nullptr;
     int exit_code = 0;
 };
@@ -98,6 +101,8 @@ std::chrono::microseconds spawned_worker_watchdog(const nb::core::BrokerConfig& 
 /// Process-wide setup that must precede everything else.
 void prepare_process(const nb::daemon::DaemonSettings& settings) {
     nb::daemon::set_log_level(settings.log_level);
+    // The journal natively when stderr is its stream; never a blocking write.
+    nb::daemon::open_log_target();
     nb::daemon::make_room_for_workers(settings.broker.max_workers,
                                       nb::daemon::DatagramBatch::max_fds_per_batch);
     // A vanished upstream or a closed pipe must not kill the broker.
@@ -153,6 +158,9 @@ nb::daemon::Daemon::Hooks daemon_hooks(Parts& parts, std::vector<std::string> ar
         if (parts.spawner) {
             parts.spawner->close();
         }
+        if (parts.metrics_file) {
+            parts.metrics_file->close();
+        }
     };
     hooks.is_spawned = [&parts](pid_t pid) {
         return parts.spawner && parts.spawner->is_child(pid);
@@ -196,6 +204,7 @@ std::vector<std::string> start_state_store(uv_loop_t* loop, nb::daemon::Daemon& 
         std::move(inherited.stored), daemon.broker(), daemon.processes(),
         std::chrono::steady_clock::now(), &daemon.unit_workers(),
         [bus_configured](const nb::core::WorkerRecord&) { return bus_configured; });
+    daemon.count_restored(restored.workers);
     parts.state_store->adopt(restored);
     return std::move(restored.bus_names);
 }
@@ -213,6 +222,9 @@ std::unique_ptr<nb::dbus::BusService> start_bus(uv_loop_t* loop, nb::daemon::Dae
     hooks.after_change = [&daemon] {
         daemon.after_event();
     };
+    hooks.counters = [&daemon] {
+        return daemon.counters();
+    };
     hooks.log = [](LogLevel level, std::string_view text) {
         log(level, text);
     };
@@ -222,6 +234,25 @@ std::unique_ptr<nb::dbus::BusService> start_bus(uv_loop_t* loop, nb::daemon::Dae
     };
     return std::make_unique<nb::dbus::BusService>(loop, daemon.broker(), settings,
                                                   std::move(hooks));
+}
+
+/// metrics_file: the metrics for node_exporter's textfile collector, kept current.
+std::unique_ptr<nb::daemon::MetricsFile>
+start_metrics_file(uv_loop_t* loop, nb::daemon::Daemon& daemon,
+                   const nb::daemon::DaemonSettings& settings) {
+    if (settings.metrics_file.empty()) {
+        return nullptr;
+    }
+    auto file = std::make_unique<nb::daemon::MetricsFile>(
+        loop, settings.metrics_file, settings.broker.status_interval, [&daemon] {
+            return nb::proto::render_metrics(
+                nb::daemon::metrics_input(daemon.broker(), daemon.counters(),
+                                          std::chrono::steady_clock::now()),
+                nb::proto::MetricsFormat::prometheus);
+        });
+    file->start();
+    log(LogLevel::info, "metrics_file: " + settings.metrics_file);
+    return file;
 }
 
 /// Spawn mode (`-- COMMAND`): runs the workers; their exit ends the broker.
@@ -268,11 +299,13 @@ int serve(uv_loop_t* loop, const nb::daemon::DaemonSettings& settings, Inherited
         parts.bus->adopt_restored(std::move(restored_bus_names));
     }
     daemon.start();
+    parts.metrics_file = start_metrics_file(loop, daemon, settings);
     start_spawn_mode(loop, daemon, settings, parts);
     uv_run(loop, UV_RUN_DEFAULT);
     daemon.close();
     parts.bus.reset();
     parts.spawner.reset();
+    parts.metrics_file.reset();
     return parts.exit_code;
 }
 

@@ -4,7 +4,8 @@
 
 namespace nb::daemon {
 
-void RateLimitedLog::log(LogLevel level, std::string_view text, Clock::time_point now) noexcept {
+void RateLimitedLog::log(LogLevel level, std::string_view text, Clock::time_point now,
+                         std::string_view message_id, std::span<const LogField> fields) noexcept {
     if (!log_enabled(level)) {
         return;
     }
@@ -22,7 +23,7 @@ void RateLimitedLog::log(LogLevel level, std::string_view text, Clock::time_poin
     }
     if (in_window_ < burst_) {
         ++in_window_;
-        daemon::log(level, text);
+        daemon::log(level, text, message_id, fields);
         return;
     }
     ++suppressed_;

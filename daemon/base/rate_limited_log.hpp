@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace nb::daemon {
@@ -21,7 +22,12 @@ public:
         , interval_(interval) {}
 
     /// Logs text unless this interval's burst is used up. Never throws.
-    void log(LogLevel level, std::string_view text, Clock::time_point now) noexcept;
+    void log(LogLevel level, std::string_view text, Clock::time_point now) noexcept {
+        log(level, text, now, {}, {});
+    }
+    /// The same with a MESSAGE_ID and journal fields (base/logger.hpp).
+    void log(LogLevel level, std::string_view text, Clock::time_point now,
+             std::string_view message_id, std::span<const LogField> fields) noexcept;
 
     [[nodiscard]] std::uint64_t suppressed_total() const noexcept { return suppressed_total_; }
 

@@ -78,6 +78,12 @@ void read_broker(TableReader& in, daemon::DaemonSettings& out) {
     if (auto cap = in.duration("max_extend_timeout", longest_max_extend_timeout)) {
         broker.max_extend_timeout = *cap;
     }
+    if (auto path = in.string("metrics_file")) {
+        if (!path->empty() && path->front() != '/') {
+            in.fail("metrics_file", "must be an absolute path (or \"\" for none)");
+        }
+        out.metrics_file = *path;
+    }
     in.finish();
 }
 

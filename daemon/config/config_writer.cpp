@@ -61,6 +61,9 @@ std::string render_config(const daemon::DaemonSettings& settings) {
     out << "max_status_length = " << broker.max_status_length << '\n';
     out << "status_interval = " << quote(format_duration(broker.status_interval)) << '\n';
     out << "status_format = " << quote(broker.status_format) << '\n';
+    if (!settings.metrics_file.empty()) {
+        out << "metrics_file = " << quote(settings.metrics_file) << '\n';
+    }
     out << "watchdog_trigger = " << boolean(broker.watchdog_trigger) << '\n';
     out << "extend_timeout = " << quote(format_duration(broker.extend_timeout)) << '\n';
     out << "max_extend_timeout = " << quote(format_duration(broker.max_extend_timeout)) << '\n';

@@ -28,6 +28,9 @@ struct DaemonSettings {
     LogLevel log_level = LogLevel::info;
     /// [[probe]]: health probes the shell runs (shell/probe_scheduler.hpp).
     std::vector<core::ProbeSpec> probes;
+    /// Where to keep the metrics for node_exporter's textfile collector
+    /// (shell/metrics_file.hpp); empty: nowhere.
+    std::string metrics_file;
     std::optional<std::string> config_path;
     bool check_config_only = false;
 };

@@ -56,12 +56,36 @@ bool rules_differ(const DaemonSettings& a, const DaemonSettings& b) {
     return false;
 }
 
+// A probe's place in the file (origin) is not a change of the probe.
+bool probes_differ(const DaemonSettings& a, const DaemonSettings& b) {
+    const auto& x = a.probes;
+    const auto& y = b.probes;
+    if (x.size() != y.size()) {
+        return true;
+    }
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const auto& p = x[i];
+        const auto& q = y[i];
+        if (p.worker != q.worker || p.unit != q.unit || p.kind != q.kind ||
+            p.command != q.command || p.address != q.address || p.url != q.url ||
+            p.unix_socket != q.unix_socket || p.body_contains != q.body_contains ||
+            !(p.timing == q.timing)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void keep_probes(const DaemonSettings& running, DaemonSettings& loaded) {
+    loaded.probes = running.probes;
+}
+
 // Live: the core takes a whole new BrokerConfig (Broker::finish_reload), the
 // shell re-applies the socket's mode, group and buffer and the log level.
 // Restart: what was built once at start from the value (the socket's address,
 // the bus connection and the name it holds, the spawned children, the fd limit
 // raised for max_workers and the unit watches sized by it).
-const std::array<ReloadSetting, 21> table{{
+const std::array<ReloadSetting, 23> table{{
     {"broker.socket", Applies::restart, "the socket is bound (or activated) once",
      NB_FIELD(socket.path), NB_KEEP(socket.path)},
     {"broker.socket_mode", Applies::live, {}, NB_FIELD(socket.mode), keep_nothing},
@@ -98,6 +122,10 @@ const std::array<ReloadSetting, 21> table{{
      NB_KEEP(spawn.command)},
     {"spawn.workers", Applies::restart, "the children run already", NB_FIELD(spawn.copies),
      NB_KEEP(spawn.copies)},
+    {"broker.metrics_file", Applies::restart, "the metrics file's writer is set up once, at start",
+     NB_FIELD(metrics_file), NB_KEEP(metrics_file)},
+    {"probe", Applies::restart, "the probe scheduler is built once, at start", probes_differ,
+     keep_probes},
     {"group", Applies::live, {}, groups_differ, keep_nothing},
     {"allow", Applies::live, {}, rules_differ, keep_nothing},
     // Fixed by the command line, which a reload reads again unchanged.

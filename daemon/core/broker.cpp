@@ -30,6 +30,35 @@ void Broker::Impl::set_state(BrokerState next) noexcept {
     if (state != next) {
         state = next;
         ++own_version;
+        using Kind = BrokerEvent::Kind;
+        if (next == BrokerState::ready || next == BrokerState::degraded ||
+            next == BrokerState::stopping) {
+            BrokerEvent event;
+            event.kind = next == BrokerState::ready      ? Kind::pool_ready
+                         : next == BrokerState::degraded ? Kind::pool_degraded
+                                                         : Kind::pool_stopping;
+            note(std::move(event));
+        }
+    }
+}
+
+void Broker::Impl::note(BrokerEvent event) noexcept {
+    if (events.size() >= max_pending_events) {
+        return;
+    }
+    try {
+        events.push_back(std::move(event));
+    } catch (...) {
+        // std::bad_alloc: the event is only for the log.
+    }
+}
+
+void Broker::Impl::note(BrokerEvent::Kind kind, const Worker& worker, std::string reason) noexcept {
+    try {
+        note(BrokerEvent{kind, worker.name, group_name(worker), worker.unit, worker.pid, worker.uid,
+                         std::move(reason)});
+    } catch (...) {
+        // std::bad_alloc: the event is only for the log.
     }
 }
 
@@ -362,6 +391,10 @@ void Broker::set_restart_needed(std::vector<std::string> keys) {
 
 std::vector<std::string> Broker::take_outbox() {
     return impl_->scheduler.take_outbox();
+}
+
+std::vector<BrokerEvent> Broker::take_events() {
+    return std::exchange(impl_->events, {});
 }
 
 std::optional<TimePoint> Broker::next_deadline() const {

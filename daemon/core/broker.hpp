@@ -20,6 +20,7 @@
 
 #include "core/broker_config.hpp"
 #include "core/probe_machine.hpp"
+#include "core/broker_event.hpp"
 #include "core/state_snapshot.hpp"
 #include "core/worker_info.hpp"
 
@@ -138,6 +139,9 @@ public:
     // --- messages out ----------------------------------------------------
     /// Serialized upstream datagrams ("READY=1\nSTATUS=..."), oldest first.
     [[nodiscard]] std::vector<std::string> take_outbox();
+    /// What happened to workers and the pool since the last call, oldest first
+    /// (for the log; at most max_pending_events).
+    [[nodiscard]] std::vector<BrokerEvent> take_events();
     /// When on_tick() must be called next; empty = nothing pending.
     [[nodiscard]] std::optional<TimePoint> next_deadline() const;
 

@@ -323,6 +323,9 @@ void Broker::Impl::become_ready(Worker& worker, TimePoint now) {
         registry.touch();
     }
     registry.set_state(worker, WorkerState::ready);
+    if (progress) {
+        note(BrokerEvent::Kind::worker_ready, worker, {});
+    }
     arm(worker, now);
     // Progress is a required worker getting ready: an optional one (or one
     // counted nowhere) toggling RELOADING=1/READY=1 must not keep the start open.
@@ -335,6 +338,10 @@ void Broker::Impl::become_ready(Worker& worker, TimePoint now) {
 }
 
 void Broker::Impl::mark_late(Worker& worker, LateReason reason) {
+    if (worker.state != WorkerState::late) {
+        note(BrokerEvent::Kind::worker_late, worker,
+             reason == LateReason::watchdog ? "watchdog" : "start timeout");
+    }
     registry.set_state(worker, WorkerState::late, reason);
     deadlines.erase(worker.id);
     const GroupConfig* group = group_config(worker);
@@ -351,6 +358,10 @@ void Broker::Impl::leave(WorkerId id, WorkerState how) {
     if (worker == nullptr) {
         return;
     }
+    note(BrokerEvent::Kind::worker_gone, *worker,
+         how == WorkerState::stopping     ? "STOPPING=1"
+         : worker->source == Source::dbus ? "left the bus"
+                                          : "exited");
     DepartedWorker departed_worker;
     departed_worker.id = id;
     departed_worker.info.name = worker->name;

@@ -91,6 +91,9 @@ struct Broker::Impl {
     void conclude_reload(TimePoint now);
     /// A missed worker's group says reload_outcome = "degraded".
     [[nodiscard]] bool degraded_by_reload() const;
+    /// Queues an event for take_events() (dropped beyond max_pending_events).
+    void note(BrokerEvent event) noexcept;
+    void note(BrokerEvent::Kind kind, const Worker& worker, std::string reason) noexcept;
 
     BrokerConfig config;
     UpstreamContext upstream;
@@ -111,6 +114,7 @@ struct Broker::Impl {
     std::uint64_t own_version = 0;
     std::uint64_t seen_version = ~std::uint64_t{0};
     std::uint64_t generation = 0;
+    std::vector<BrokerEvent> events;
     /// Per row of worker_keys(): how often a key of that row was ignored.
     std::vector<std::uint64_t> ignored_counts;
     /// Keys of the current message refused one by one (Broker::key_refusals()).

@@ -28,6 +28,8 @@ struct ProbeTiming {
     unsigned failure_threshold = 3;
     /// Not ready this long after attaching: late (start_timeout). 0 = wait forever.
     std::chrono::microseconds start_timeout{0};
+
+    bool operator==(const ProbeTiming&) const = default;
 };
 
 struct ProbeSpec {

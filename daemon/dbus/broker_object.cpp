@@ -3,6 +3,8 @@
 #include "dbus/call_errors.hpp"
 #include "dbus/call_message.hpp"
 
+#include <nb/proto/metrics.hpp>
+
 #include <algorithm>
 #include <exception>
 #include <limits>
@@ -247,6 +249,14 @@ std::vector<WorkerRow> BrokerObject::Workers() {
 }
 std::uint64_t BrokerObject::Generation() {
     return broker_.generation();
+}
+
+std::map<std::string, std::uint64_t> BrokerObject::Counters() {
+    return callbacks_.counters ? callbacks_.counters() : std::map<std::string, std::uint64_t>{};
+}
+
+std::string BrokerObject::Version() {
+    return proto::build_version();
 }
 
 } // namespace nb::dbus

@@ -53,6 +53,8 @@ public:
         std::function<void()> after_call;
         /// The caller's systemd unit from its pid ("" if none).
         std::function<std::string(pid_t)> unit_of;
+        /// The shell's counters (the Counters property). May be empty: none.
+        std::function<std::map<std::string, std::uint64_t>()> counters;
         /// A refused call, for the log.
         std::function<void(const std::string&)> refused;
         /// Who besides root may read Workers: this uid and the members of this
@@ -94,6 +96,8 @@ private:
     std::string StatusText() override;
     std::vector<WorkerRow> Workers() override;
     std::uint64_t Generation() override;
+    std::map<std::string, std::uint64_t> Counters() override;
+    std::string Version() override;
 
     void handle(const std::string& name, std::vector<proto::Assignment> assignments);
     core::Sender current_sender();

@@ -115,6 +115,7 @@ void BusService::Impl::connect() noexcept {
         connection = open_bus(settings.bus);
         BrokerObject::Callbacks callbacks;
         callbacks.now = hooks.now;
+        callbacks.counters = hooks.counters;
         callbacks.after_call = [this] {
             after_change();
         };

@@ -25,7 +25,9 @@
 
 #include <uv.h>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +50,8 @@ struct BusHooks {
     /// A caller's systemd unit from its pid, as the socket side resolves it
     /// (daemon::read_unit_of). Empty: libsystemd's sd_pid_get_unit().
     std::function<std::string(pid_t)> unit_of;
+    /// The shell's counters, for the Counters property. May be empty.
+    std::function<std::map<std::string, std::uint64_t>()> counters;
 };
 
 class BusService {

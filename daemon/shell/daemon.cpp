@@ -3,6 +3,7 @@
 #include "base/logger.hpp"
 #include "config/reload_plan.hpp"
 #include "shell/ignored_key_log.hpp"
+#include "shell/log_event.hpp"
 #include "shell/socket_queue_limit.hpp"
 #include "shell/unit_name.hpp"
 
@@ -36,6 +37,10 @@ Daemon::Daemon(uv_loop_t* loop, const DaemonSettings& settings, WorkerSocket soc
           [this](const std::string& unit) { on_unit_gone(unit); }, settings.broker.max_workers,
           [this](const std::string& unit) { return broker_->tracks_name(unit); }) {
     upstream_.attach(loop); // waits for a full or missing $NOTIFY_SOCKET on the loop
+    timespec started{};
+    clock_gettime(CLOCK_REALTIME, &started);
+    start_time_usec_ = static_cast<std::uint64_t>(started.tv_sec) * 1'000'000 +
+                       static_cast<std::uint64_t>(started.tv_nsec) / 1'000;
     DatagramDispatcher::Hooks dispatch_hooks;
     dispatch_hooks.flush = [this] {
         after_event();
@@ -104,7 +109,11 @@ void Daemon::after_event() noexcept {
         return;
     }
     try {
+        for (const auto& event : broker_->take_events()) {
+            log_broker_event(event);
+        }
         for (const auto& payload : broker_->take_outbox()) {
+            upstream_counts_.count(payload);
             upstream_.send(payload);
         }
         timer_->arm(broker_->next_deadline());
@@ -219,8 +228,10 @@ void Daemon::reload() noexcept {
         if (settings) {
             apply_reloaded(std::move(*settings));
         } else {
-            log(LogLevel::err,
-                "reload failed, keeping the old configuration: " + settings.error().message);
+            EventFields about;
+            about.reason = settings.error().message;
+            log_event(LogLevel::err, LogEvent::reload_failed, about,
+                      "reload failed, keeping the old configuration: " + settings.error().message);
             broker_->finish_reload(std::nullopt, settings.error().message, now());
         }
     } catch (...) {
@@ -250,9 +261,9 @@ void Daemon::apply_reloaded(DaemonSettings loaded) {
     for (const auto& key : plan.changed_live) {
         applied += (applied.empty() ? "" : ", ") + key;
     }
-    log(LogLevel::notice,
-        "configuration reloaded" +
-            (applied.empty() ? std::string("; nothing changed") : "; applied: " + applied));
+    log_event(LogLevel::notice, LogEvent::reload_done, {},
+              "configuration reloaded" +
+                  (applied.empty() ? std::string("; nothing changed") : "; applied: " + applied));
     settings_ = std::move(plan.apply);
 }
 

@@ -17,12 +17,15 @@
 #include "shell/socket_reader.hpp"
 #include "shell/unit_workers.hpp"
 #include "shell/upstream.hpp"
+#include "shell/upstream_counts.hpp"
 #include "shell/worker_socket.hpp"
 
 #include <nb/proto/result.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,6 +103,14 @@ public:
     /// The health probes ([[probe]]); nullptr when the config has none.
     [[nodiscard]] const ProbeScheduler* probes() const noexcept { return probes_.get(); }
 
+    /// The numbers behind the metrics and the D-Bus Counters property
+    /// (shell/daemon_counters.cpp): "datagrams.received", "datagrams.accepted",
+    /// "datagrams.<drop reason>", "upstream.<kind>", "senders.rate_limited",
+    /// "workers.restored", "log.entries_dropped", "start_time_usec" (CLOCK_REALTIME).
+    [[nodiscard]] std::map<std::string, std::uint64_t> counters() const;
+    /// Workers a restore from the fd store brought back.
+    void count_restored(std::size_t workers) noexcept { restored_ += workers; }
+
 private:
     void on_signal(int signum) noexcept;
     void on_process_exited(pid_t pid) noexcept;
@@ -133,6 +144,9 @@ private:
     std::unique_ptr<DeadlineTimer> stop_timer_; // worker_stop_grace
     std::unique_ptr<ProbeScheduler> probes_;
     std::vector<std::unique_ptr<SignalWatcher>> signals_;
+    UpstreamCounts upstream_counts_;
+    std::uint64_t restored_ = 0;
+    std::uint64_t start_time_usec_ = 0;
     bool stopping_ = false;
     bool waiting_for_workers_ = false;
     bool closed_ = false;

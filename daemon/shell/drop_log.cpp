@@ -1,5 +1,7 @@
 #include "shell/drop_log.hpp"
 
+#include "shell/log_event.hpp"
+
 #include <utility>
 
 namespace nb::daemon {
@@ -22,6 +24,11 @@ void DropLog::drop(DropReason reason, std::string_view detail, pid_t pid, uid_t 
                    RateLimitedLog::Clock::time_point now) noexcept {
     const auto index = static_cast<std::size_t>(reason);
     ++counts_[index];
+    const bool newly_limited = reason == DropReason::rate_limited && pid != last_rate_limited_;
+    if (newly_limited) {
+        ++rate_limited_senders_;
+    }
+    last_rate_limited_ = reason == DropReason::rate_limited ? pid : 0;
     if (!log_enabled(LogLevel::warning)) {
         return;
     }
@@ -36,7 +43,19 @@ void DropLog::drop(DropReason reason, std::string_view detail, pid_t pid, uid_t 
             text += ": ";
             text += detail;
         }
-        logs_[index].log(LogLevel::warning, text, now);
+        EventFieldText storage;
+        std::array<LogField, 7> fields{};
+        EventFields about;
+        about.pid = pid;
+        if (pid > 0) {
+            about.uid = uid;
+        }
+        about.reason = to_string(reason);
+        const std::size_t n = event_fields(about, storage, fields);
+        const LogEvent event =
+            newly_limited ? LogEvent::sender_rate_limited : LogEvent::datagram_dropped;
+        logs_[index].log(LogLevel::warning, text, now, message_id(event),
+                         std::span<const LogField>(fields.data(), n));
     } catch (...) {
         // std::bad_alloc while composing a log line: the drop is still counted.
     }

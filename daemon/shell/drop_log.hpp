@@ -27,12 +27,20 @@ public:
 
     [[nodiscard]] std::uint64_t count(DropReason reason) const noexcept;
     [[nodiscard]] std::uint64_t total() const noexcept;
+    /// Times a sender began to be refused as rate_limited: a rate_limited drop
+    /// whose previous drop was of another sender or for another reason. Such
+    /// a drop is logged as a sender-rate-limited event, the others as drops.
+    [[nodiscard]] std::uint64_t rate_limited_senders() const noexcept {
+        return rate_limited_senders_;
+    }
     /// "oversize=1 malformed=3" for the reasons with a count; "none" if nothing.
     [[nodiscard]] std::string summary() const;
 
 private:
     std::array<std::uint64_t, drop_reason_count> counts_{};
     std::array<RateLimitedLog, drop_reason_count> logs_;
+    pid_t last_rate_limited_ = 0;
+    std::uint64_t rate_limited_senders_ = 0;
 };
 
 } // namespace nb::daemon

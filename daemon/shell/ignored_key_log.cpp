@@ -1,6 +1,7 @@
 #include "shell/ignored_key_log.hpp"
 
 #include "core/worker_keys.hpp"
+#include "shell/log_event.hpp"
 
 namespace nb::daemon {
 
@@ -13,10 +14,10 @@ void IgnoredKeyLog::note(const core::Broker& broker, const core::Sender& sender,
             if (name.empty()) {
                 name = broker.name_for(sender, message).value_or("?");
             }
-            log_.log(LogLevel::warning,
-                     "refused key from worker " + name + " (pid " + std::to_string(sender.pid) +
-                         " uid " + std::to_string(sender.uid) + "): " + refusal,
-                     now);
+            note(LogLevel::warning,
+                 "refused key from worker " + name + " (pid " + std::to_string(sender.pid) +
+                     " uid " + std::to_string(sender.uid) + "): " + refusal,
+                 name, sender, refusal.substr(0, refusal.find('=')), "refused", now);
         }
         for (const auto& assignment : message.assignments()) {
             const core::WorkerKey& row = core::worker_key(assignment.key);
@@ -32,15 +33,32 @@ void IgnoredKeyLog::note(const core::Broker& broker, const core::Sender& sender,
                 name = broker.name_for(sender, message).value_or("?");
             }
             // The key is a valid environment name (parse() checked it): safe to log.
-            log_.log(level,
-                     "ignored key " + assignment.key + " from worker " + name + " (pid " +
-                         std::to_string(sender.pid) + " uid " + std::to_string(sender.uid) +
-                         "): " + std::string(row.meaning),
-                     now);
+            note(level,
+                 "ignored key " + assignment.key + " from worker " + name + " (pid " +
+                     std::to_string(sender.pid) + " uid " + std::to_string(sender.uid) +
+                     "): " + std::string(row.meaning),
+                 name, sender, assignment.key, "ignored", now);
         }
     } catch (...) {
         // std::bad_alloc while composing a log line: the core counted the key.
     }
+}
+
+void IgnoredKeyLog::note(LogLevel level, const std::string& text, std::string_view worker,
+                         const core::Sender& sender, std::string_view key, std::string_view reason,
+                         RateLimitedLog::Clock::time_point now) noexcept {
+    EventFields about;
+    about.worker = worker;
+    about.unit = sender.unit;
+    about.pid = sender.pid;
+    about.uid = sender.uid;
+    about.key = key;
+    about.reason = reason;
+    EventFieldText storage;
+    std::array<LogField, 7> fields{};
+    const std::size_t n = event_fields(about, storage, fields);
+    log_.log(level, text, now, message_id(LogEvent::key_ignored),
+             std::span<const LogField>(fields.data(), n));
 }
 
 std::string IgnoredKeyLog::summary(const core::Broker& broker) {

@@ -25,6 +25,11 @@ public:
     [[nodiscard]] static std::string summary(const core::Broker& broker);
 
 private:
+    /// One key-ignored entry (NB_KEY, NB_WORKER, NB_PID, NB_UID, NB_REASON).
+    void note(LogLevel level, const std::string& text, std::string_view worker,
+              const core::Sender& sender, std::string_view key, std::string_view reason,
+              RateLimitedLog::Clock::time_point now) noexcept;
+
     RateLimitedLog log_{5, std::chrono::seconds(10)};
 };
 

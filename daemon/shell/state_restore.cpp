@@ -4,6 +4,7 @@
 #include "base/sealed_memfd.hpp"
 #include "core/state_codec.hpp"
 #include "shell/fd_store_names.hpp"
+#include "shell/log_event.hpp"
 #include "shell/process_ids.hpp"
 #include "shell/process_start_time.hpp"
 #include "shell/unit_name.hpp"
@@ -244,10 +245,10 @@ RestoredState restore_state(std::vector<NamedFd> stored, core::Broker& broker,
             ++restored.dropped;
         }
     }
-    log(LogLevel::notice, "restored " + std::to_string(restored.workers) +
-                              " workers from the fd store (state #" +
-                              std::to_string(restored.sequence) + ", " +
-                              std::to_string(restored.dropped) + " not restored)");
+    log_event(LogLevel::notice, LogEvent::state_restored, {},
+              "restored " + std::to_string(restored.workers) +
+                  " workers from the fd store (state #" + std::to_string(restored.sequence) + ", " +
+                  std::to_string(restored.dropped) + " not restored)");
     return restored;
 }
 

@@ -46,7 +46,7 @@ TEST(ConfigErrors, EveryTableRefusesUnknownKeys) {
               "test.toml:2:1: unknown key 'max_wokers' in [broker] (known: socket, socket_mode, "
               "socket_group, receive_buffer, log_level, max_workers, max_status_length, "
               "status_interval, status_format, watchdog_trigger, extend_timeout, "
-              "max_extend_timeout)");
+              "max_extend_timeout, metrics_file)");
     EXPECT_EQ(error_of("[dbus]\nbus_name = \"a.b\"\n"),
               "test.toml:2:1: unknown key 'bus_name' in [dbus] (known: bus, name)");
     EXPECT_EQ(error_of("[rate_limit]\nrate = 1\n"),

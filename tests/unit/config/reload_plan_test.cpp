@@ -92,6 +92,22 @@ TEST(AReloadPlan, SeesAChangeInAnyGroupKey) {
     }
 }
 
+TEST(AReloadPlan, NamesAChangedProbeOrMetricsFileAsNeedingARestart) {
+    const char* probe = "[[group]]\nname = \"web\"\n[[probe]]\nworker = \"web\"\nkind = \"exec\"\n"
+                        "command = [\"/bin/true\"]\n";
+    const auto running = load(probe);
+    const auto plan =
+        plan_reload(running, load(std::string("[broker]\nmetrics_file = \"/run/m.prom\"\n") +
+                                  probe + "interval = \"3s\"\n"));
+    EXPECT_THAT(plan.needs_restart, ElementsAre("broker.metrics_file", "probe"));
+    EXPECT_TRUE(plan.apply.metrics_file.empty());
+    ASSERT_EQ(plan.apply.probes.size(), 1U);
+    EXPECT_EQ(plan.apply.probes[0].timing.interval, running.probes[0].timing.interval);
+    // The same probe further down the file (another origin) is no change.
+    const auto moved = plan_reload(running, load(std::string("\n\n") + probe));
+    EXPECT_THAT(moved.needs_restart, IsEmpty());
+}
+
 TEST(TheReloadTable, HasOneRowPerKeyAndAReasonForEveryRestart) {
     std::set<std::string_view> keys;
     for (const auto& row : reload_settings()) {
