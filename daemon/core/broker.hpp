@@ -19,8 +19,8 @@
 //    finish_reload() with the new config or the reason it was rejected.
 
 #include "core/broker_config.hpp"
-#include "core/probe_machine.hpp"
 #include "core/broker_event.hpp"
+#include "core/probe_machine.hpp"
 #include "core/state_snapshot.hpp"
 #include "core/worker_info.hpp"
 

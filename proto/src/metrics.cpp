@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
 #include <cstdio>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace nb::proto {
