@@ -3,11 +3,13 @@
 #include "net.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,7 +58,9 @@ SyntheticUnits::SyntheticUnits(std::size_t matching, std::size_t others) {
     if (const auto why = unavailable(); !why.empty()) {
         throw std::runtime_error("synthetic units: " + why);
     }
-    root_ = cgroup2_mount() + "/nb-bench-units-" + std::to_string(::getpid());
+    static int trees = 0; // one process may make several: each its own directory
+    root_ = cgroup2_mount() + "/nb-bench-units-" + std::to_string(::getpid()) + "-" +
+            std::to_string(++trees);
     try {
         make_dir(root_);
         make_dir(root_ + "/system.slice");
@@ -69,6 +73,8 @@ SyntheticUnits::SyntheticUnits(std::size_t matching, std::size_t others) {
                 root_ + "/system.slice/system-bench.slice/bench@" + std::to_string(i) + ".service";
             make_dir(unit);
             Child sleeper = Child::fork([] {
+                // Gone with its creator, even one that crashed: no cgroup stays populated.
+                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
                 ::pause();
                 return 0;
             });
