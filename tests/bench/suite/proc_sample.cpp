@@ -1,8 +1,7 @@
 #include "proc_sample.hpp"
 
-#include "process.hpp"
-
 #include "base/proc_file.hpp"
+#include "process.hpp"
 
 #include <cstdlib>
 #include <ctime>
