@@ -5,7 +5,7 @@
 //   nb-bench-suite --brokerd PATH --cli PATH [--systemd-notify PATH]
 //                  [--quick] [--only NAME[,NAME...]]
 // NAME: ingest latency shield memory idle cli (latency includes start-up,
-// memory includes scale), soak (only when named).
+// memory includes scale), soak and probes (only when named).
 
 #include "scenarios.hpp"
 
@@ -22,7 +22,7 @@ namespace {
 
 int usage() {
     std::cerr << "usage: nb-bench-suite --brokerd PATH --cli PATH [--systemd-notify PATH]"
-                 " [--quick] [--only ingest,latency,shield,memory,idle,cli,soak]\n";
+                 " [--quick] [--only ingest,latency,shield,memory,idle,cli,soak,probes]\n";
     return 2;
 }
 
@@ -63,10 +63,10 @@ int main(int argc, char** argv) {
         {"ingest", nb::bench::run_ingest}, {"latency", nb::bench::run_latency},
         {"shield", nb::bench::run_shield}, {"memory", nb::bench::run_memory_and_scale},
         {"idle", nb::bench::run_idle},     {"cli", nb::bench::run_cli},
-        {"soak", nb::bench::run_soak},
+        {"soak", nb::bench::run_soak},     {"probes", nb::bench::run_probes},
     };
-    // The soak runs only when named: its full size takes long.
-    const std::set<std::string> only_when_named{"soak"};
+    // The soak and the probe costs run only when named: their full sizes take long.
+    const std::set<std::string> only_when_named{"soak", "probes"};
     int failures = 0;
     for (const auto& [name, run] : scenarios) {
         if ((!only.empty() || only_when_named.contains(name)) && !only.contains(name)) {

@@ -28,6 +28,7 @@ void run_shield(Suite& suite);
 void run_memory_and_scale(Suite& suite);
 void run_idle(Suite& suite);
 void run_cli(Suite& suite);
-void run_soak(Suite& suite); ///< only when named (--only soak): long
+void run_soak(Suite& suite);   ///< only when named (--only soak): long
+void run_probes(Suite& suite); ///< only when named (--only probes): ~12 min full
 
 } // namespace nb::bench
