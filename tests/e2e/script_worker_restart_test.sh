@@ -15,22 +15,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-nb_require_cli
-
 nb_prepare_units
-script_unit() { # NAME COMMAND
-    nb_socket_unit --nobody --detached "$1" "e2e: a shell-script worker ($2), not PartOf= the broker" <<UNIT
-ExecStart=/bin/sh -c '$2 --ready; exec sleep infinity'
-UNIT
-}
-script_unit script-cli.service "$NB_CLI"
-script_unit script-systemd-notify.service /usr/bin/systemd-notify
+nb_script_pool --detached
 # Shorter than the shipped 30 s: a broker that lost its pool starves it at once.
 nb_broker_watchdog 2s
-nb_test_config < <(
-    nb_group_toml scripts 2 'script-*.service'
-    nb_allow_unit_toml 'script-*.service'
-)
 nb_boot
 
 sb_systemctl start notify-brokerd.service

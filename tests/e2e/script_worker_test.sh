@@ -12,22 +12,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-nb_require_cli
-
 nb_prepare_units
-script_unit() { # NAME COMMAND
-    nb_socket_unit --nobody "$1" "e2e: a shell-script worker ($2)" <<UNIT
-ExecStart=/bin/sh -c '$2 --ready --status="script up"; exec sleep infinity'
-UNIT
-}
-script_unit script-cli.service "$NB_CLI"
-script_unit script-systemd-notify.service /usr/bin/systemd-notify
+nb_script_pool '--status="script up"'
 # Shorter than the shipped 30 s, so a starved watchdog shows within the test.
 nb_broker_watchdog 2s
-nb_test_config < <(
-    nb_group_toml scripts 2 'script-*.service'
-    nb_allow_unit_toml 'script-*.service'
-)
 nb_boot
 
 # --no-block: while the bug stands the broker would never be ready, and

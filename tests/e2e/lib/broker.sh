@@ -15,6 +15,7 @@
 # Test units of its own and their config:
 #   nb_socket_unit [--nobody] [--detached] NAME DESCRIPTION <<'EOF' ExecStart=... EOF
 #   nb_dbus_worker_unit [--detached] PING   # lib/dbus-worker.py as dbus-worker.service
+#   nb_script_pool [--detached] [ARGS]  # two shell-script workers and their config
 #   nb_test_config < <(nb_group_toml NAME EXPECT GLOB...; nb_allow_unit_toml UNIT [NAME...])
 # Then, with the broker running:
 #   nb_expect_status RE [SECONDS]       # its StatusText (nb_status_matches RE: a test)
@@ -124,6 +125,35 @@ nb_socket_unit() {
         cat
     } >"$SB_UNITS/$name"
     nb_enable_unit "$name"
+}
+
+# The pool of the shell-script tests (nb_prepare_units first): two units,
+# User=nobody, whose main process is a script that reports once with a
+# short-lived command and then serves without a word,
+#     COMMAND --ready ARGS; exec sleep infinity
+# with the built CLI (script-cli.service) and with systemd-notify
+# (script-systemd-notify.service); PartOf= the broker unless --detached. And
+# the config: a group "scripts" of the two, admitted by their units.
+#   nb_script_pool [--detached] [ARGS]
+nb_script_pool() {
+    local detached=() suffix=''
+    if [[ ${1:-} == --detached ]]; then
+        detached=(--detached) suffix=", not PartOf= the broker"
+        shift
+    fi
+    local args=${1:-} name command
+    nb_require_cli
+    for name in script-cli.service script-systemd-notify.service; do
+        command=$NB_CLI
+        [[ $name == script-cli.service ]] || command=/usr/bin/systemd-notify
+        nb_socket_unit --nobody "${detached[@]}" "$name" "e2e: a shell-script worker ($command)$suffix" <<UNIT
+ExecStart=/bin/sh -c '$command --ready${args:+ $args}; exec sleep infinity'
+UNIT
+    done
+    nb_test_config < <(
+        nb_group_toml scripts 2 'script-*.service'
+        nb_allow_unit_toml 'script-*.service'
+    )
 }
 
 # The D-Bus pool worker (lib/dbus-worker.py, User=nobody) as
