@@ -105,6 +105,9 @@ sb_log "gap (SIGKILL -> READY=1 of the new broker): $gap_ms ms; probe datagrams 
 
 # Its own count of the restarted broker: nothing dropped.
 sb_systemctl stop gap-probe.service notify-brokerd.service
+# The journal may file the stopped broker's last line a moment after the stop.
+summary_logged() { nb_broker_log -o cat | grep -q 'received [0-9]* datagrams'; }
+sb_wait_until 10 "the stopped broker's summary line in the journal" summary_logged
 summary=$(nb_broker_log -o cat | grep 'received [0-9]* datagrams' | tail -n1)
 sb_log "restarted broker: $summary"
 [[ $summary == *"dropped: none"* ]] || sb_fail "the restarted broker dropped datagrams: $summary"
