@@ -8,35 +8,19 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 nb_prepare_units
-cat >"$SB_UNITS/pool-script.service" <<'UNIT'
-[Unit]
-Description=e2e: one script reporting for three workers by name
-DefaultDependencies=no
-Wants=notify-brokerd.socket
-After=notify-brokerd.socket
-PartOf=notify-brokerd.service
-
-[Service]
-Type=exec
-Environment=NOTIFY_SOCKET=/run/notify-broker/notify.sock
+nb_socket_unit pool-script.service "e2e: one script reporting for three workers by name" <<'UNIT'
 ExecStart=/bin/sh -c 'for i in 1 2 3; do sleep infinity & done; for i in 1 2 3; do /usr/bin/systemd-notify --ready X_WORKER=web-$i || exit 1; done; wait'
 UNIT
-nb_enable_unit pool-script.service
-nb_test_config <<'TOML'
-[[group]]
-name = "web"
-expect = 3
-match = ["web-*"]
-[[allow]]
-unit = "pool-script.service"
-names = ["web-*"]
-TOML
+nb_test_config < <(
+    nb_group_toml web 3 'web-*'
+    nb_allow_unit_toml pool-script.service 'web-*'
+)
 nb_boot
 
 sb_systemctl start --no-block notify-brokerd.service
-sb_expect_prop_matches notify-brokerd.service StatusText "^3/3 workers ready" 10
+nb_expect_status "^3/3 workers ready" 10
 sb_systemctl kill --kill-who=main --signal=KILL pool-script.service
-sb_expect_prop_matches notify-brokerd.service StatusText '^0/3 workers ready' 5
+nb_expect_status '^0/3 workers ready' 5
 
 web2_gone_logged() {
     sb_journalctl -u notify-brokerd.service NB_WORKER=web-2 -o cat | grep -q 'worker web-2 is gone'

@@ -9,45 +9,25 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 nb_prepare_units
-cat >"$SB_UNITS/pool-script.service" <<'UNIT'
-[Unit]
-Description=e2e: one script reporting for three workers by name
-DefaultDependencies=no
-Wants=notify-brokerd.socket
-After=notify-brokerd.socket
-PartOf=notify-brokerd.service
-
-[Service]
-Type=exec
-Environment=NOTIFY_SOCKET=/run/notify-broker/notify.sock
+nb_socket_unit pool-script.service "e2e: one script reporting for three workers by name" <<'UNIT'
 ExecStart=/bin/sh -c 'for i in 1 2 3; do sleep infinity & done; for i in 1 2 3; do /usr/bin/systemd-notify --ready X_WORKER=w$i || exit 1; done; wait'
 UNIT
-nb_enable_unit pool-script.service
 nb_broker_watchdog 2s
-nb_test_config <<'TOML'
-[[group]]
-name = "pool"
-expect = 3
-match = ["w*"]
-[[allow]]
-unit = "pool-script.service"
-names = ["w*"]
-TOML
+nb_test_config < <(
+    nb_group_toml pool 3 'w*'
+    nb_allow_unit_toml pool-script.service 'w*'
+)
 nb_boot
 
 sb_systemctl start --no-block notify-brokerd.service
 sb_expect_prop pool-script.service ActiveState active 10
-sb_expect_prop_matches notify-brokerd.service StatusText "^3/3 workers ready" 5
+nb_expect_status "^3/3 workers ready" 5
 sb_expect_prop notify-brokerd.service ActiveState active 2
 
 # They stay ready past WatchdogSec= (the broker keeps systemd's watchdog fed).
-broker_pid=$(sb_prop notify-brokerd.service MainPID)
-sleep 3
-sb_expect_prop_matches notify-brokerd.service StatusText '^3/3 workers ready'
-sb_expect_prop notify-brokerd.service NRestarts 0
-sb_expect_prop notify-brokerd.service MainPID "$broker_pid"
+nb_expect_broker_steady 3 '^3/3 workers ready'
 
 # Killing the script makes all three gone.
 sb_systemctl kill --kill-who=main --signal=KILL pool-script.service
-sb_expect_prop_matches notify-brokerd.service StatusText '^0/3 workers ready.*w1 gone.*w2 gone.*w3 gone' 5
+nb_expect_status '^0/3 workers ready.*w1 gone.*w2 gone.*w3 gone' 5
 nb_broker_log | tail -n 10

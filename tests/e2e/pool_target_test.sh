@@ -54,21 +54,20 @@ broker_back_ready() { # OLD_PID RESTARTS
     sb_expect_prop_matches notify-brokerd.service NRestarts "^$2\$" 10
     sb_expect_prop notify-brokerd.service ActiveState active 10
     [[ $(sb_prop notify-brokerd.service MainPID) != "$1" ]] || sb_fail "the broker was not restarted"
-    sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 2
+    nb_expect_status '^2/2 workers ready' 2
 }
 
 # 1. The target starts the broker and the workers.
 sb_systemctl start notify-broker-pool.target
 sb_expect_prop notify-broker-pool.target ActiveState active 10
 sb_expect_prop notify-brokerd.service ActiveState active 10
-sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 5
+nb_expect_status '^2/2 workers ready' 5
 remember_workers
 sb_log "case 1 ok: the target started the broker and both workers"
 
 # 2a. A crash: systemd restarts the broker alone.
-old=$(sb_prop notify-brokerd.service MainPID)
-sb_systemctl kill -s SIGKILL --kill-who=main notify-brokerd.service
-broker_back_ready "$old" 1
+nb_sigkill_broker
+broker_back_ready "$NB_KILLED_PID" 1
 workers_untouched
 sb_log "case 2a ok: after a crash (SIGKILL) the workers kept running"
 
@@ -86,7 +85,7 @@ old=$(sb_prop notify-brokerd.service MainPID)
 sb_systemctl restart notify-brokerd.service
 sb_expect_prop notify-brokerd.service ActiveState active 10
 [[ $(sb_prop notify-brokerd.service MainPID) != "$old" ]] || sb_fail "systemctl restart did not restart the broker"
-sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 2
+nb_expect_status '^2/2 workers ready' 2
 workers_untouched
 sb_log "case 3 ok: systemctl restart notify-brokerd kept the workers running"
 
@@ -99,7 +98,7 @@ sleep 2
 sb_expect_prop notify-brokerd.service ActiveState inactive
 sb_log "case 4 ok: stopping the target stopped the broker and both workers"
 sb_systemctl start notify-broker-pool.target
-sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready' 10
+nb_expect_status '^2/2 workers ready' 10
 for unit in "${workers[@]}"; do
     sb_expect_prop "$unit" ActiveState active 5
     [[ $(sb_prop "$unit" MainPID) != "${pids[$unit]}" ]] || sb_fail "$unit was not started anew"

@@ -12,40 +12,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-[[ -n ${NB_CLI:-} && -x ${NB_CLI:-} ]] || sb_fail "NB_CLI is not the built notify-broker ('${NB_CLI:-}')"
-
 nb_prepare_units
-script_unit() {
-    local name=$1 command=$2
-    cat >"$SB_UNITS/$name" <<UNIT
-[Unit]
-Description=e2e: a shell-script worker ($command)
-DefaultDependencies=no
-Wants=notify-brokerd.socket
-After=notify-brokerd.socket
-PartOf=notify-brokerd.service
-
-[Service]
-Type=exec
-User=nobody
-SupplementaryGroups=notify-broker
-Environment=NOTIFY_SOCKET=/run/notify-broker/notify.sock
-ExecStart=/bin/sh -c '$command --ready --status="script up"; exec sleep infinity'
-UNIT
-    nb_enable_unit "$name"
-}
-script_unit script-cli.service "$NB_CLI"
-script_unit script-systemd-notify.service /usr/bin/systemd-notify
+nb_script_pool '--status="script up"'
 # Shorter than the shipped 30 s, so a starved watchdog shows within the test.
 nb_broker_watchdog 2s
-nb_test_config <<'TOML'
-[[group]]
-name = "scripts"
-expect = 2
-match = ["script-*.service"]
-[[allow]]
-unit = "script-*.service"
-TOML
 nb_boot
 
 # --no-block: while the bug stands the broker would never be ready, and
@@ -55,14 +25,7 @@ for unit in script-cli.service script-systemd-notify.service; do
     sb_expect_prop "$unit" ActiveState active 10
 done
 status_ok=0
-deadline=$(($(sb_now) + 5000000))
-while (($(sb_now) < deadline)); do
-    if [[ $(sb_prop notify-brokerd.service StatusText) =~ ^2/2\ workers\ ready ]]; then
-        status_ok=1
-        break
-    fi
-    sleep 0.05
-done
+nb_poll_since "$(sb_now)" 5 nb_status_matches '^2/2 workers ready' && status_ok=1
 sb_log "broker: $(sb_prop notify-brokerd.service ActiveState), StatusText '$(sb_prop notify-brokerd.service StatusText)'"
 nb_broker_log -o cat | grep -E 'watching|gone|dropped|upstream' | head -n 12 >&2 || true
 ((status_ok)) || sb_fail "shell-script workers do not count as ready while their units run (the sender was the short-lived command; the broker follows its pid, not the unit)"
@@ -70,12 +33,8 @@ sb_expect_prop notify-brokerd.service ActiveState active 2
 
 # They stay ready while their units run (the short-lived senders are long
 # gone), and the broker keeps systemd's watchdog fed: hold past WatchdogSec=.
-broker_pid=$(sb_prop notify-brokerd.service MainPID)
-sleep 3
-sb_expect_prop_matches notify-brokerd.service StatusText '^2/2 workers ready'
-sb_expect_prop notify-brokerd.service NRestarts 0
-sb_expect_prop notify-brokerd.service MainPID "$broker_pid"
+nb_expect_broker_steady 3 '^2/2 workers ready'
 # ... and are gone when their unit stops.
 sb_systemctl stop script-cli.service
-sb_expect_prop_matches notify-brokerd.service StatusText '^1/2 workers ready.*script-cli' 2
+nb_expect_status '^1/2 workers ready.*script-cli' 2
 nb_broker_log | tail -n 10

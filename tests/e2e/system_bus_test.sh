@@ -14,12 +14,10 @@
 # (systemd/systemd#22737, documented in systemd.exec(5) since 253). DynamicUser
 # workers report through the socket instead.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$here/lib/broker.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-[[ -n ${NB_CLI:-} && -x ${NB_CLI:-} ]] || sb_fail "NB_CLI is not the built notify-broker ('${NB_CLI:-}')"
-/usr/bin/python3 -c 'import dbus' 2>/dev/null ||
-    sb_fail "python3-dbus is missing (apt-get install python3-dbus; listed in .ci/packages)"
+nb_require_cli
+nb_require_python_dbus
 
 bus_name=org.notifybroker.Broker1
 object=/org/notifybroker/Broker1
@@ -28,23 +26,7 @@ nb_prepare_pool 2 "--start-delay 0.2 --ping 1"
 nb_system_bus
 # A pool worker that speaks D-Bus instead of the socket; it is ready last, so
 # the broker's READY=1 depends on the call reaching it over the system bus.
-cat >"$SB_UNITS/dbus-worker.service" <<UNIT
-[Unit]
-Description=e2e: a pool worker reporting over the system bus
-DefaultDependencies=no
-Wants=dbus.socket
-After=dbus.socket
-PartOf=notify-brokerd.service
-
-[Service]
-Type=exec
-ExecStartPre=/bin/sleep 1
-ExecStart=/usr/bin/python3 $here/lib/dbus-worker.py dbus-1 --ping 1
-User=nobody
-PrivateNetwork=yes
-NoNewPrivileges=yes
-UNIT
-nb_enable_unit dbus-worker.service
+nb_dbus_worker_unit 1
 # A unit the allow rules do not name, calling Ready as its dynamic uid.
 cat >"$SB_UNITS/dbus-intruder.service" <<'UNIT'
 [Unit]
@@ -56,26 +38,17 @@ Type=oneshot
 User=nobody
 ExecStart=/bin/sh -c 'dbus-send --system --print-reply --dest=org.notifybroker.Broker1 /org/notifybroker/Broker1 org.notifybroker.Broker1.Ready string:dbus-9; echo "dbus-send exited $?"'
 UNIT
-nb_pool_config 2 system <<'TOML'
-[[group]]
-name = "dbus"
-expect = 1
-match = ["dbus-*"]
-[[allow]]
-unit = "example-worker@*.service"
-names = ["web-*"]
-[[allow]]
-unit = "dbus-worker.service"
-names = ["dbus-*"]
-[[allow]]
-user = "root"
-names = ["*"]
-TOML
+nb_pool_config 2 system < <(
+    nb_group_toml dbus 1 'dbus-*'
+    nb_allow_unit_toml 'example-worker@*.service' 'web-*'
+    nb_allow_unit_toml dbus-worker.service 'dbus-*'
+    printf '[[allow]]\nuser = "root"\nnames = ["*"]\n'
+)
 nb_boot
 nb_start_system_bus
 
 nb_start_taking_at_least 900 "before the D-Bus worker could call Ready"
-sb_expect_prop_matches notify-brokerd.service StatusText '^3/3 workers ready' 2
+nb_expect_status '^3/3 workers ready' 2
 nb_broker_log -o cat | grep -E 'bus|dbus' | head -n 5 || true
 
 # busctl reaches the broker on the system bus.
@@ -134,9 +107,9 @@ grep -q 'dbus-send exited 1' <<<"$intruder" || sb_fail "the intruder's dbus-send
 # Neither changed the pool.
 ready=$(sb_busctl --system get-property "$bus_name" "$object" "$bus_name" KnownCount)
 [[ $ready == "u 3" ]] || sb_fail "KnownCount after the refused calls: '$ready'"
-sb_expect_prop_matches notify-brokerd.service StatusText '^3/3 workers ready'
+nb_expect_status '^3/3 workers ready'
 
 # The D-Bus worker's life is its connection: kill it and the pool shows it gone.
 sb_systemctl kill -s SIGKILL dbus-worker.service
-sb_expect_prop_matches notify-brokerd.service StatusText '^2/3 workers ready.*dbus-1' 2
+nb_expect_status '^2/3 workers ready.*dbus-1' 2
 nb_broker_log | tail -n 12

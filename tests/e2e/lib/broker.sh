@@ -12,6 +12,15 @@
 #   nb_pool_config 4 <<'EOF' ... EOF    # debug, no bus, group "web" of 4, then stdin
 #   nb_boot                             # sb_start; users, runtime folder, config inside
 #   sb_systemctl start notify-brokerd.service
+# Test units of its own and their config:
+#   nb_socket_unit [--nobody] [--detached] NAME DESCRIPTION <<'EOF' ExecStart=... EOF
+#   nb_dbus_worker_unit [--detached] PING   # lib/dbus-worker.py as dbus-worker.service
+#   nb_script_pool [--detached] [ARGS]  # two shell-script workers and their config
+#   nb_test_config < <(nb_group_toml NAME EXPECT GLOB...; nb_allow_unit_toml UNIT [NAME...])
+# Then, with the broker running:
+#   nb_expect_status RE [SECONDS]       # its StatusText (nb_status_matches RE: a test)
+#   nb_expect_broker_steady 3 RE        # same process, no restart, after 3 s
+#   nb_wait_state_saved 2; nb_sigkill_broker; nb_expect_broker_back 5 RE LOG_RE MESSAGE
 #
 # Needs NB_BROKERD (the built daemon) and NB_UNITS_BUILD_DIR (set by ctest).
 
@@ -19,6 +28,17 @@
 [[ $(type -t sb_start) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 
 NB_CONFIG_TEXT=
+
+# The built notify-broker CLI (NB_CLI, set by ctest), for tests that run it.
+nb_require_cli() {
+    [[ -n ${NB_CLI:-} && -x ${NB_CLI:-} ]] || sb_fail "NB_CLI is not the built notify-broker ('${NB_CLI:-}')"
+}
+
+# python3-dbus, which lib/dbus-worker.py needs.
+nb_require_python_dbus() {
+    /usr/bin/python3 -c 'import dbus' 2>/dev/null ||
+        sb_fail "python3-dbus is missing (apt-get install python3-dbus; listed in .ci/packages)"
+}
 
 nb_require() {
     [[ -n ${NB_BROKERD:-} && -x ${NB_BROKERD:-} ]] ||
@@ -80,6 +100,93 @@ nb_enable_unit() {
     ln -sf "../$1" "$SB_UNITS/notify-brokerd.service.wants/$1"
 }
 
+# A test unit of its own that reports to the broker's socket, wanted by the
+# broker: Type=exec with NOTIFY_SOCKET set, PartOf= the broker (a broker
+# restart restarts it) unless --detached, and with --nobody as User=nobody in
+# the broker's group (the socket's); the rest of its [Service] section
+# (ExecStart=, ...) from stdin.
+#   nb_socket_unit [--nobody] [--detached] NAME DESCRIPTION <<'EOF' ... EOF
+nb_socket_unit() {
+    local user='' part_of=$'PartOf=notify-brokerd.service\n'
+    while [[ $1 == --* ]]; do
+        case $1 in
+        --nobody) user=$'User=nobody\nSupplementaryGroups=notify-broker\n' ;;
+        --detached) part_of= ;;
+        *) sb_fail "nb_socket_unit: unknown option $1" ;;
+        esac
+        shift
+    done
+    local name=$1 description=$2
+    {
+        printf '[Unit]\nDescription=%s\nDefaultDependencies=no\n' "$description"
+        printf 'Wants=notify-brokerd.socket\nAfter=notify-brokerd.socket\n%s\n' "$part_of"
+        printf '[Service]\nType=exec\n%s' "$user"
+        printf 'Environment=NOTIFY_SOCKET=/run/notify-broker/notify.sock\n'
+        cat
+    } >"$SB_UNITS/$name"
+    nb_enable_unit "$name"
+}
+
+# The pool of the shell-script tests (nb_prepare_units first): two units,
+# User=nobody, whose main process is a script that reports once with a
+# short-lived command and then serves without a word,
+#     COMMAND --ready ARGS; exec sleep infinity
+# with the built CLI (script-cli.service) and with systemd-notify
+# (script-systemd-notify.service); PartOf= the broker unless --detached. And
+# the config: a group "scripts" of the two, admitted by their units.
+#   nb_script_pool [--detached] [ARGS]
+nb_script_pool() {
+    local detached=() suffix=''
+    if [[ ${1:-} == --detached ]]; then
+        detached=(--detached) suffix=", not PartOf= the broker"
+        shift
+    fi
+    local args=${1:-} name command
+    nb_require_cli
+    for name in script-cli.service script-systemd-notify.service; do
+        command=$NB_CLI
+        [[ $name == script-cli.service ]] || command=/usr/bin/systemd-notify
+        nb_socket_unit --nobody "${detached[@]}" "$name" "e2e: a shell-script worker ($command)$suffix" <<UNIT
+ExecStart=/bin/sh -c '$command --ready${args:+ $args}; exec sleep infinity'
+UNIT
+    done
+    nb_test_config < <(
+        nb_group_toml scripts 2 'script-*.service'
+        nb_allow_unit_toml 'script-*.service'
+    )
+}
+
+# The D-Bus pool worker (lib/dbus-worker.py, User=nobody) as
+# dbus-worker.service, wanted by the broker: it calls Ready as dbus-1 over the
+# system bus, then WatchdogPing every PING seconds. PartOf= the broker unless
+# --detached. With nb_system_bus.
+#   nb_dbus_worker_unit [--detached] PING
+nb_dbus_worker_unit() {
+    local part_of=$'PartOf=notify-brokerd.service\n' description=
+    if [[ $1 == --detached ]]; then
+        part_of='' description=", not PartOf= the broker"
+        shift
+    fi
+    nb_require_python_dbus
+    cat >"$SB_UNITS/dbus-worker.service" <<UNIT
+[Unit]
+Description=e2e: a pool worker reporting over the system bus$description
+DefaultDependencies=no
+Wants=dbus.socket
+After=dbus.socket
+${part_of}
+[Service]
+Type=exec
+# dbus-python's proxy needs the broker's name owned when it is made.
+ExecStartPre=/bin/sleep 1
+ExecStart=/usr/bin/python3 $SB_LIB_DIR/dbus-worker.py dbus-1 --ping $1
+User=nobody
+PrivateNetwork=yes
+NoNewPrivileges=yes
+UNIT
+    nb_enable_unit dbus-worker.service
+}
+
 # The broker's TOML, from stdin; written inside the sandbox by nb_install.
 nb_config() {
     NB_CONFIG_TEXT=$(cat)
@@ -97,14 +204,40 @@ nb_prepare_pool() {
     nb_worker_args "$2"
 }
 
-# nb_config with the scenarios' [broker] and [dbus] tables first (debug log,
-# STATUS at most every 100 ms, the given bus, default none); stdin goes on.
-#   nb_test_config [BUS] <<'EOF' ... EOF
+# nb_config with the scenarios' [broker] and [dbus] tables first (log level,
+# default debug; STATUS at most every 100 ms; the given bus, default none);
+# stdin goes on.
+#   nb_test_config [BUS [LOG_LEVEL]] <<'EOF' ... EOF
 nb_test_config() {
     nb_config < <(
-        printf '[broker]\nlog_level = "debug"\nstatus_interval = "100ms"\n[dbus]\nbus = "%s"\n' "${1:-none}"
+        printf '[broker]\nlog_level = "%s"\nstatus_interval = "100ms"\n[dbus]\nbus = "%s"\n' \
+            "${2:-debug}" "${1:-none}"
         cat
     )
+}
+
+# TOML for the config: a [[group]] NAME of EXPECT workers whose names (or
+# units) match one of the GLOBs; an [[allow]] rule admitting the unit UNIT
+# (a glob), for the worker NAMEs (globs) if given.
+#   nb_group_toml NAME EXPECT GLOB...
+#   nb_allow_unit_toml UNIT [NAME...]
+nb_group_toml() {
+    local name=$1 expect=$2
+    shift 2
+    printf '[[group]]\nname = "%s"\nexpect = %s\nmatch = [%s]\n' "$name" "$expect" "$(nb__toml_strings "$@")"
+}
+
+nb_allow_unit_toml() {
+    local unit=$1
+    shift
+    printf '[[allow]]\nunit = "%s"\n' "$unit"
+    (($# == 0)) || printf 'names = [%s]\n' "$(nb__toml_strings "$@")"
+}
+
+nb__toml_strings() {
+    local item out=
+    for item in "$@"; do out+="${out:+, }\"$item\""; done
+    printf '%s' "$out"
 }
 
 # nb_test_config with a group "web" of EXPECT example workers first; stdin goes
@@ -112,7 +245,7 @@ nb_test_config() {
 #   nb_pool_config EXPECT [BUS] <<'EOF' ... EOF
 nb_pool_config() {
     nb_test_config "${2:-none}" < <(
-        printf '[[group]]\nname = "web"\nexpect = %s\nmatch = ["web-*"]\n' "$1"
+        nb_group_toml web "$1" 'web-*'
         cat
     )
 }
@@ -158,6 +291,72 @@ nb_broker_log() {
 
 # Prints "ms since the given sb_now".
 nb_ms_since() { echo $((($(sb_now) - $1) / 1000)); }
+
+# Runs CHECK ARGS... every 50 ms until it succeeds (status 0), or until SECONDS
+# have passed since T0, an sb_now (status 1).
+#   nb_poll_since T0 SECONDS CHECK ARGS...
+nb_poll_since() {
+    local t0=$1 seconds=$2
+    shift 2
+    while (($(sb_now) < t0 + seconds * 1000000)); do
+        "$@" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# The broker's StatusText, as systemd shows it: a test (matches the bash regular
+# expression RE), and an assertion (waits up to SECONDS, default 0 = once).
+#   nb_status_matches RE
+#   nb_expect_status RE [SECONDS]
+nb_status_matches() { [[ $(sb_prop notify-brokerd.service StatusText) =~ $1 ]]; }
+nb_expect_status() { sb_expect_prop_matches notify-brokerd.service StatusText "$@"; }
+
+# The broker holds for SECONDS (past its WatchdogSec=, it would be restarted
+# if it stopped feeding the watchdog); then it is still the process PID
+# (default: the one running now), restarted RESTARTS times in all (default 0),
+# and its StatusText matches RE.
+#   nb_expect_broker_steady SECONDS RE [RESTARTS [PID]]
+nb_expect_broker_steady() {
+    local seconds=$1 re=$2 restarts=${3:-0} pid=${4:-}
+    [[ -n $pid ]] || pid=$(sb_prop notify-brokerd.service MainPID)
+    sleep "$seconds"
+    nb_expect_status "$re"
+    sb_expect_prop notify-brokerd.service NRestarts "$restarts"
+    sb_expect_prop notify-brokerd.service MainPID "$pid"
+}
+
+# Waits (5 s) until the broker logged a save of its state (to the fd store)
+# with N workers, all N ready.
+nb_wait_state_saved() {
+    sb_wait_until 5 "the broker's state saved with $1 ready workers" nb__state_saved "$1"
+}
+nb__state_saved() { nb_broker_log -o cat | grep -q "state #[0-9]* saved ($1 workers, $1 ready"; }
+
+# SIGKILLs the broker's main process (systemd restarts it: Restart=on-failure).
+# Sets NB_KILLED_PID (that process) and NB_KILLED_AT (sb_now before the kill).
+nb_sigkill_broker() {
+    NB_KILLED_PID=$(sb_prop notify-brokerd.service MainPID)
+    NB_KILLED_AT=$(sb_now)
+    sb_systemctl kill -s SIGKILL --kill-who=main notify-brokerd.service
+}
+
+# After nb_sigkill_broker: a new broker process whose StatusText matches RE
+# within SECONDS of the kill, or the test fails with MESSAGE. Logs the broker's
+# state and its log lines matching LOG_RE (an extended regular expression) first.
+#   nb_expect_broker_back SECONDS RE LOG_RE MESSAGE
+nb_expect_broker_back() {
+    local seconds=$1 re=$2 log_re=$3 message=$4 back=0
+    nb_poll_since "$NB_KILLED_AT" "$seconds" nb__broker_back "$re" && back=1
+    sb_log "after the SIGKILL: $(sb_systemctl show -p ActiveState,SubState,NRestarts,StatusText notify-brokerd.service | paste -sd' ') ($(nb_ms_since "$NB_KILLED_AT") ms)"
+    nb_broker_log -o cat | grep -E "$log_re" | tail -n 6 >&2 || true
+    ((back)) || sb_fail "$message"
+}
+nb__broker_back() {
+    local pid
+    pid=$(sb_prop notify-brokerd.service MainPID)
+    [[ $pid != "$NB_KILLED_PID" && $pid != 0 ]] && nb_status_matches "$1"
+}
 
 # The distribution's system bus (dbus.socket + dbus.service from
 # /lib/systemd/system), copied into the test's units so the harness's safety

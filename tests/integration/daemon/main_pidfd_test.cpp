@@ -6,21 +6,16 @@
 // it follows has exited.
 
 #include "support/broker_test.hpp"
+#include "support/pidfd_identity.hpp"
 #include "support/raw_sender.hpp"
 #include "support/unit_cgroup.hpp"
 #include "support/worker.hpp"
 
-#include <nb/test/fd.hpp>
-
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <optional>
 #include <string>
 
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace nb::test {
@@ -43,19 +38,6 @@ bool says_gone(UpstreamReceiver& upstream, std::chrono::milliseconds timeout) {
             },
             timeout)
         .has_value();
-}
-
-/// The pidfs inode id of pid's pidfd (Linux 6.9+), or nothing without pidfs.
-std::optional<std::uint64_t> pidfd_id_of(pid_t pid) {
-    const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)));
-    struct statfs fs {};
-    struct stat st {};
-    constexpr long pidfs_magic = 0x50494446;
-    if (!pidfd || ::fstatfs(pidfd.get(), &fs) != 0 || fs.f_type != pidfs_magic ||
-        ::fstat(pidfd.get(), &st) != 0) {
-        return std::nullopt;
-    }
-    return st.st_ino;
 }
 
 using MainPidfd = BrokerTest;
@@ -131,7 +113,7 @@ int send_from_child(const std::string& socket, const std::string& datagram) {
 }
 
 TEST_F(MainPidfd, MainpidWithAWrongMainpidfdidIsRefusedWithTheRightOneTaken) {
-    const auto id = pidfd_id_of(::getpid());
+    const auto id = pidfs_id(::getpid());
     if (!id) {
         GTEST_SKIP() << "no pidfs (Linux < 6.9): MAINPIDFDID= is not checked";
     }
@@ -175,24 +157,6 @@ const char* const unit_rules = "[[group]]\nname = \"workers\"\nexpect = 1\n\n"
                                "[[allow]]\nunit = \"nb-main-b.service\"\nnames = [\"other\"]\n\n"
                                "[[allow]]\nuid = 0\n";
 
-/// A process in the cgroup `unit`, until its stdin closes.
-ChildProcess unit_process(const TestCgroup& unit) {
-    SpawnOptions options;
-    options.stdin_pipe = true;
-    auto holder = ChildProcess::fork(
-        [&] {
-            if (!unit.enter()) {
-                return 3;
-            }
-            char in = 0;
-            while (::read(STDIN_FILENO, &in, 1) > 0) {
-            }
-            return 0;
-        },
-        options);
-    return holder;
-}
-
 TEST_F(MainPidfd, RootNamingAProcessInAUnitTheRulesAdmitForTheWorkerMakesItTheWorkersProcess) {
     TestCgroup unit("nb-main-a.service");
     ASSERT_TRUE(unit.usable()) << "cannot create a cgroup under " << cgroup2_mount()
@@ -200,7 +164,7 @@ TEST_F(MainPidfd, RootNamingAProcessInAUnitTheRulesAdmitForTheWorkerMakesItTheWo
     BrokerOptions options;
     options.config = unit_rules;
     auto& broker = start_broker(options);
-    auto holder = unit_process(unit);
+    auto holder = process_in(unit);
     ASSERT_TRUE(unit.wait_populated());
     auto sender = ChildProcess::spawn(
         {NB_SD_NOTIFY_WORKER, "X_WORKER=w1\nREADY=1\nMAINPID=" + std::to_string(holder.pid())},
@@ -220,7 +184,7 @@ TEST_F(MainPidfd, RootNamingAProcessInAUnitTheRulesDoNotAdmitForTheWorkerIsRefus
     BrokerOptions options;
     options.config = unit_rules;
     auto& broker = start_broker(options);
-    auto holder = unit_process(unit);
+    auto holder = process_in(unit);
     ASSERT_TRUE(unit.wait_populated());
     const std::string main = std::to_string(holder.pid());
     auto sender =

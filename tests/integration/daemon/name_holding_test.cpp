@@ -197,19 +197,7 @@ TEST_F(NameHolding, AStrangerReusingTheDeadSenderPidOfAUnitWorkerIsNotThatWorker
     auto& broker = start_broker(options);
 
     // The unit's long-lived process keeps its cgroup populated.
-    SpawnOptions holder_options;
-    holder_options.stdin_pipe = true;
-    auto holder = ChildProcess::fork(
-        [&] {
-            if (!unit.enter()) {
-                return 3;
-            }
-            char in = 0;
-            while (::read(STDIN_FILENO, &in, 1) > 0) {
-            }
-            return 0;
-        },
-        holder_options);
+    auto holder = process_in(unit);
     ASSERT_TRUE(unit.wait_populated());
     // The script's short-lived `notify-broker --ready`, gone at once.
     auto reporter = ChildProcess::fork([&] {

@@ -33,19 +33,7 @@ TEST_F(UnitWorker, ReportingThroughAShortLivedCommandCountsWhileItsUnitHasAProce
     auto& broker = start_broker(options);
 
     // The unit's long-lived process (the script's `exec sleep infinity`).
-    SpawnOptions holder_options;
-    holder_options.stdin_pipe = true;
-    auto holder = ChildProcess::fork(
-        [&] {
-            if (!unit.enter()) {
-                return 3;
-            }
-            char in = 0;
-            while (::read(STDIN_FILENO, &in, 1) > 0) {
-            }
-            return 0;
-        },
-        holder_options);
+    auto holder = process_in(unit);
     // The short-lived reporter, in the same unit: READY=1, a barrier, exit.
     auto reporter = ChildProcess::fork([&] {
         if (!unit.enter()) {

@@ -9,6 +9,22 @@
 
 namespace nb::test {
 
+ChildProcess process_in(const TestCgroup& unit) {
+    SpawnOptions options;
+    options.stdin_pipe = true;
+    return ChildProcess::fork(
+        [&] {
+            if (!unit.enter()) {
+                return 3;
+            }
+            char in = 0;
+            while (::read(STDIN_FILENO, &in, 1) > 0) {
+            }
+            return 0;
+        },
+        options);
+}
+
 std::filesystem::path cgroup2_mount() {
     std::ifstream mounts("/proc/self/mounts");
     std::string line;

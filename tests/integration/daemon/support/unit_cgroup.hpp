@@ -3,6 +3,8 @@
 // "nb-test-<pid>.slice/", as systemd would have put a unit's processes there.
 // Needs root and a writable cgroup2.
 
+#include <nb/test/child_process.hpp>
+
 #include <filesystem>
 #include <string>
 
@@ -30,5 +32,9 @@ private:
     std::filesystem::path slice_;
     std::filesystem::path path_;
 };
+
+/// A process in the cgroup `unit` (a unit's long-lived process, which keeps
+/// its cgroup populated) until its stdin closes; it exits 3 if it cannot enter.
+ChildProcess process_in(const TestCgroup& unit);
 
 } // namespace nb::test

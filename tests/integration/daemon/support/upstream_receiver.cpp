@@ -160,6 +160,20 @@ bool has_line(const std::string& datagram, const std::string& line) {
     return false;
 }
 
+std::optional<std::string> status_of(const std::string& datagram) {
+    for (const auto& line : lines_of(datagram)) {
+        if (line.starts_with("STATUS=")) {
+            return line.substr(7);
+        }
+    }
+    return std::nullopt;
+}
+
+bool status_starts_with(const std::string& datagram, const std::string& prefix) {
+    const auto status = status_of(datagram);
+    return status && status->starts_with(prefix);
+}
+
 std::string printable(const std::string& datagram) {
     std::string text;
     for (const char c : datagram) {

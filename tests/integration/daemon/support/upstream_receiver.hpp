@@ -57,6 +57,10 @@ private:
 std::vector<std::string> lines_of(const std::string& datagram);
 /// True if datagram has exactly the line `line`.
 bool has_line(const std::string& datagram, const std::string& line);
+/// The value of datagram's STATUS= line, if it has one.
+std::optional<std::string> status_of(const std::string& datagram);
+/// True if datagram has a STATUS= line whose value starts with prefix.
+bool status_starts_with(const std::string& datagram, const std::string& prefix);
 /// Prints a datagram on one line ("READY=1 | STATUS=...") for test messages.
 std::string printable(const std::string& datagram);
 
