@@ -97,9 +97,17 @@ void StateStore::save() noexcept {
     if (refused_) {
         // The queue was full (PID 1 has not read for a while): what it refused
         // is still undone here; ask again once it may have room.
+        if (!refusing_) {
+            log(LogLevel::notice,
+                "fd store: " + std::to_string(upstream_.fd_store().size()) +
+                    " datagrams wait for systemd already; pidfd changes beyond them are asked "
+                    "again every " +
+                    std::to_string(interval().count()) + " ms");
+        }
         saved_generation_ = ~std::uint64_t{0};
         timer_.arm(now() + interval());
     }
+    refusing_ = refused_;
 }
 
 void StateStore::store_pidfds(const std::unordered_map<pid_t, std::uint64_t>& wanted) {

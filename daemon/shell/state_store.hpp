@@ -92,6 +92,7 @@ private:
     bool failure_logged_ = false;
     /// The queue refused something at the last save: save again one interval on.
     bool refused_ = false;
+    bool refusing_ = false; ///< refused_ at the save before: logged once per stall
 };
 
 } // namespace nb::daemon

@@ -129,6 +129,7 @@ protected:
     }
 
     FdStoreUpstream store_{dir_.file("systemd-notify.sock"), 16};
+    FdStoreUpstream big_store_{dir_.file("systemd-notify-100.sock"), 100};
 };
 
 TEST_F(TheFdStoreOfAStalledUpstream, KeepsTheLoopServingThenDeliversTheNewestStateInOrder) {
@@ -154,20 +155,22 @@ TEST_F(TheFdStoreOfAStalledUpstream, KeepsTheLoopServingThenDeliversTheNewestSta
 
     // Meanwhile: web-2 goes and web-3 takes its place, and workers come and
     // go, each change saved. Every datagram is served at once.
+    // Each count is taken before the change it waits for, which may be saved at once.
+    const std::size_t alone = saves_of(1);
     two.close_stdin();
     ASSERT_EQ(two.wait_exit_code(5s), 0);
-    std::size_t saved = wait_for_save(1, saves_of(1));
-    ASSERT_NE(saved, 0U) << "no save after web-2 left";
+    ASSERT_NE(wait_for_save(1, alone), 0U) << "no save after web-2 left";
     auto three = start_worker(broker.socket_path(), {"X_WORKER=web-3\nREADY=1"});
     ASSERT_TRUE(three.wait_sent(2s)) << "a worker was not served while upstream stalled";
     constexpr int rounds = 10;
     for (int round = 0; round < rounds; ++round) {
         const auto served = Clock::now();
+        const auto three_saved = saves_of(3);
         auto churn = start_worker(broker.socket_path(),
                                   {"X_WORKER=churn-" + std::to_string(round) + "\nREADY=1"});
         ASSERT_TRUE(churn.wait_sent(2s)) << "round " << round << ": not served during the stall";
         ASSERT_LT(Clock::now() - served, 2s);
-        ASSERT_NE(wait_for_save(3, saves_of(3)), 0U) << "round " << round;
+        ASSERT_NE(wait_for_save(3, three_saved), 0U) << "round " << round;
         const auto before = saves_of(2);
         churn.close_stdin();
         ASSERT_EQ(churn.wait_exit_code(5s), 0);
@@ -225,6 +228,71 @@ TEST_F(TheFdStoreOfAStalledUpstream, KeepsTheLoopServingThenDeliversTheNewestSta
               << " at the end of the stall, " << broker.fd_count() << " after\n";
     EXPECT_NE(broker.log().find("reads again after"), std::string::npos);
     expect_clean_exits(one, three);
+    EXPECT_EQ(broker.terminate(), 0);
+}
+
+TEST_F(TheFdStoreOfAStalledUpstream, RefusesPidfdsBeyondItsBoundAndStoresThemOnceSystemdReads) {
+    // More workers than the queue's 64 pidfd entries, all arriving while PID 1
+    // does not read: the rest are asked again once it reads.
+    constexpr int workers = 70;
+    BrokerOptions options;
+    options.config = "[broker]\nstatus_interval = \"20ms\"\n[[group]]\nname = \"web\"\nexpect = " +
+                     std::to_string(workers) + "\nmatch = [\"web-*\"]\n";
+    options.env["FDSTORE"] = "100";
+    broker_ = std::make_unique<BrokerProcess>(dir_, big_store_, options);
+    auto& broker = *broker_;
+    while (big_store_.next(200ms)) {
+    }
+    ASSERT_GT(fill_receiver_queue(big_store_.path()), 0) << "could not fill the upstream's queue";
+    std::vector<Worker> pool;
+    for (int n = 0; n < workers; ++n) {
+        pool.push_back(start_worker(broker.socket_path(),
+                                    {"X_WORKER=web-" + std::to_string(n) + "\nREADY=1"}));
+    }
+    for (auto& worker : pool) {
+        ASSERT_TRUE(worker.wait_sent(5s))
+            << "worker " << worker.pid() << " not served in the stall";
+    }
+    const auto refused = [&] {
+        return broker.log().find("are asked again every") != std::string::npos;
+    };
+    for (const auto deadline = Clock::now() + 5s; !refused() && Clock::now() < deadline;) {
+        std::this_thread::sleep_for(10ms); // polling a log file: no event to wait on
+    }
+    ASSERT_TRUE(refused()) << "the queue never refused a pidfd";
+    const std::size_t fds_stalled = broker.fd_count();
+
+    // PID 1 reads again: every worker's pidfd ends up in the store, each alive.
+    const bool all =
+        big_store_
+            .wait_for(
+                [&](const std::string&) {
+                    return big_store_.count_named("nb-pidfd-") == static_cast<std::size_t>(workers);
+                },
+                10s)
+            .has_value();
+    EXPECT_TRUE(all) << big_store_.count_named("nb-pidfd-") << " of " << workers
+                     << " pidfds stored";
+    for (const auto& worker : pool) {
+        const std::string name = "nb-pidfd-" + std::to_string(worker.pid());
+        const auto entry = std::find_if(big_store_.store().begin(), big_store_.store().end(),
+                                        [&](const auto& e) { return e.name == name; });
+        ASSERT_NE(entry, big_store_.store().end()) << name << " missing";
+        EXPECT_EQ(inode_of(entry->fd), pidfs_inode(worker.pid())) << name;
+    }
+    const auto state = newest_state(big_store_);
+    ASSERT_TRUE(state);
+    EXPECT_EQ(state->workers.size(), static_cast<std::size_t>(workers));
+    while (big_store_.next(300ms)) {
+    }
+    ASSERT_TRUE(barrier(broker.socket_path()));
+    std::cout << "broker fds: " << fds_stalled << " during the stall (64 queued dups), "
+              << broker.fd_count() << " after\n";
+    EXPECT_LT(broker.fd_count() + 60, fds_stalled) << "the queued dups were not closed";
+    for (auto& worker : pool) {
+        worker.close_stdin();
+        EXPECT_EQ(worker.wait_exit_code(5s), 0);
+    }
     EXPECT_EQ(broker.terminate(), 0);
 }
 
