@@ -280,11 +280,11 @@ TEST_F(TheFdStoreOfAStalledUpstream, RefusesPidfdsBeyondItsBoundAndStoresThemOnc
         ASSERT_NE(entry, big_store_.store().end()) << name << " missing";
         EXPECT_EQ(inode_of(entry->fd), pidfs_inode(worker.pid())) << name;
     }
+    while (big_store_.next(300ms)) { // the snapshot of that save comes after its pidfds
+    }
     const auto state = newest_state(big_store_);
     ASSERT_TRUE(state);
     EXPECT_EQ(state->workers.size(), static_cast<std::size_t>(workers));
-    while (big_store_.next(300ms)) {
-    }
     ASSERT_TRUE(barrier(broker.socket_path()));
     std::cout << "broker fds: " << fds_stalled << " during the stall (64 queued dups), "
               << broker.fd_count() << " after\n";
