@@ -187,14 +187,14 @@ std::vector<std::string> start_state_store(uv_loop_t* loop, nb::daemon::Daemon& 
                                            Inherited& inherited, Parts& parts,
                                            bool bus_configured) {
     parts.state_store = std::make_unique<nb::daemon::StateStore>(
-        loop, daemon.broker(), daemon.processes(), daemon.upstream().address(),
-        inherited.fd_store_capacity, &daemon.unit_workers());
+        loop, daemon.broker(), daemon.processes(), daemon.upstream(), inherited.fd_store_capacity,
+        &daemon.unit_workers());
     // $FDSTORE is FileDescriptorStoreMax= (systemd >= 254 sets it; the units
     // rendered for 252 set it themselves): the bound of what the broker stores.
     log(LogLevel::info,
         parts.state_store->enabled()
             ? "fd store: on, " + std::to_string(inherited.fd_store_capacity) + " entries ($FDSTORE)"
-            : std::string("fd store: off (no $FDSTORE or no NOTIFY_SOCKET)"));
+            : std::string("fd store: off (no $FDSTORE or no AF_UNIX NOTIFY_SOCKET)"));
     if (inherited.stored.empty()) {
         return {};
     }

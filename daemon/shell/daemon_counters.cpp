@@ -18,6 +18,9 @@ std::map<std::string, std::uint64_t> Daemon::counters() const {
     for (std::size_t i = 0; i < UpstreamCounts::kinds.size(); ++i) {
         out["upstream." + std::string(UpstreamCounts::kinds[i])] = upstream_counts_.of(i);
     }
+    // The fd store's queue while systemd does not read (shell/state_store.hpp).
+    out["fd_store.refused"] = upstream_.fd_store().refused();
+    out["fd_store.superseded"] = upstream_.fd_store().superseded();
     out["senders.rate_limited"] = drops_.rate_limited_senders();
     out["workers.restored"] = restored_;
     out["log.entries_dropped"] = log_entries_dropped();

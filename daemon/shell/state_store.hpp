@@ -9,6 +9,13 @@
 // A save follows every change of the worker table, at most one per interval
 // (the pool's status_interval, at least 100 ms): a STATUS flood costs one
 // memfd per interval, not one per datagram.
+//
+// Never blocks the loop: every FDSTORE=1 / FDSTOREREMOVE=1 goes into the
+// upstream's fd store queue (shell/upstream.hpp, core/fd_store_queue.hpp) with
+// a dup of its fd, sent in order when PID 1 reads. While a snapshot waits
+// there, the next one takes its place (same slot, same sequence): only the
+// newest state goes. What the queue's bound refuses (pidfd adds and removes
+// beyond 64 waiting) stays undone here and is asked again one interval later.
 // Thread-safety: the loop thread only.
 
 #include "base/deadline_timer.hpp"
@@ -16,8 +23,7 @@
 #include "shell/process_watcher.hpp"
 #include "shell/state_restore.hpp"
 #include "shell/unit_workers.hpp"
-
-#include <nb/client/notifier.hpp>
+#include "shell/upstream.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -33,14 +39,15 @@ namespace nb::daemon {
 
 class StateStore {
 public:
-    /// upstream_address: NOTIFY_SOCKET; empty or capacity < 2 disables the store
+    /// upstream: where the store's datagrams go (its fd store queue); no socket
+    /// that can pass fds (unset, vsock) or capacity < 2 disables the store
     /// (every call then does nothing). Throws std::runtime_error if libuv
     /// refuses the timer.
     /// units: where a worker following its unit is watched, for the cgroup
     /// its restore follows again (nullptr: such workers are saved without it
     /// and not restored).
     StateStore(uv_loop_t* loop, core::Broker& broker, const ProcessWatcher& processes,
-               std::string upstream_address, unsigned capacity, const UnitWorkers* units = nullptr);
+               Upstream& upstream, unsigned capacity, const UnitWorkers* units = nullptr);
     StateStore(const StateStore&) = delete;
     StateStore& operator=(const StateStore&) = delete;
 
@@ -63,12 +70,13 @@ private:
     void save() noexcept;
     void save_snapshot(core::TimePoint now);
     [[nodiscard]] Identity identity_of(pid_t pid);
-    bool send(const std::string& text, int fd);
+    void store_pidfds(const std::unordered_map<pid_t, std::uint64_t>& wanted);
+    [[nodiscard]] std::chrono::milliseconds interval() const noexcept;
 
     core::Broker& broker_;
     const ProcessWatcher& processes_;
     const UnitWorkers* units_;
-    client::Notifier notifier_;
+    Upstream& upstream_;
     DeadlineTimer timer_;
     bool enabled_;
     std::size_t pidfd_budget_;
@@ -82,6 +90,9 @@ private:
     std::size_t logged_workers_ = ~std::size_t{0};
     unsigned logged_ready_ = ~0U;
     bool failure_logged_ = false;
+    /// The queue refused something at the last save: save again one interval on.
+    bool refused_ = false;
+    bool refusing_ = false; ///< refused_ at the save before: logged once per stall
 };
 
 } // namespace nb::daemon

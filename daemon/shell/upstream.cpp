@@ -5,8 +5,8 @@
 #include "base/uv_handle.hpp"
 #include "core/upstream_queue.hpp"
 #include "shell/upstream_socket.hpp"
+#include "shell/vsock_transfer.hpp"
 
-#include <nb/client/notifier.hpp>
 #include <nb/proto/notify_address.hpp>
 
 #include <algorithm>
@@ -52,6 +52,9 @@ bool receiver_missing(int error) noexcept {
     case ECONNRESET:
     case EPIPE:
     case EDESTADDRREQ:
+    case ETIMEDOUT:    // vsock: the host did not answer the connect
+    case EHOSTUNREACH: // vsock: no such CID (yet)
+    case ENETUNREACH:
     case ENOBUFS:
     case ENOMEM:
         return true;
@@ -63,21 +66,26 @@ bool receiver_missing(int error) noexcept {
 } // namespace
 
 struct Upstream::State {
-    explicit State(std::string text) : address(std::move(text)), notifier(address) {
+    explicit State(std::string text) : address(std::move(text)) {
         if (!address.empty()) {
             if (auto result = proto::NotifyAddress::parse(address)) {
                 parsed = std::move(result.value());
+            } else {
+                parse_error = result.error().message;
             }
         }
     }
 
     std::string address;
     std::optional<proto::NotifyAddress> parsed;
-    client::Notifier notifier; ///< vsock only
+    std::string parse_error;
+    VsockTransfer vsock;                  ///< a vsock address: the transfer in flight
+    std::optional<std::string> vsock_now; ///< its datagram, out of the queue
     core::UpstreamQueue queue;
+    FdStoreQueue fd_store;
     UpstreamSocket socket;
     uv_loop_t* loop = nullptr;
-    UvHandle<uv_poll_t> writable; ///< polls socket.fd() while the receiver is full
+    UvHandle<uv_poll_t> writable; ///< polls the socket while the receiver is full
     int writable_fd = -1;
     UvHandle<uv_timer_t> retry; ///< while the receiver is missing
     std::chrono::milliseconds backoff = retry_min;
@@ -107,10 +115,30 @@ struct Upstream::State {
         }
     }
 
-    /// Sends from the front of the queue until it is empty or the socket refuses.
+    [[nodiscard]] bool empty() const noexcept {
+        return queue.empty() && fd_store.empty() && !vsock_now;
+    }
+
+    /// The datagram to send next: the lifecycle/status queue first, then the fd store's.
+    [[nodiscard]] std::string front() const {
+        return queue.empty() ? fd_store.front_text() : queue.front();
+    }
+    void pop() noexcept {
+        if (!queue.empty()) {
+            queue.pop();
+        } else {
+            fd_store.pop(); // closes the fd the kernel has its own reference of now
+        }
+    }
+
+    /// Sends from the front of the queues until they are empty or the socket refuses.
     void flush() noexcept {
+        if (!unix_socket()) {
+            flush_vsock();
+            return;
+        }
         try {
-            while (!queue.empty()) {
+            while (!empty()) {
                 if (!socket.is_open()) {
                     if (const int error = socket.connect(*parsed); error != 0) {
                         if (!refused(error, "connect to")) {
@@ -119,22 +147,66 @@ struct Upstream::State {
                         continue;
                     }
                 }
-                const std::string datagram = queue.front();
-                const int error = socket.send(datagram);
+                const std::string datagram = front();
+                const bool fd_store_entry = queue.empty();
+                const int error =
+                    socket.send(datagram, fd_store_entry ? fd_store.front_fd().get() : -1);
                 if (error == 0) {
-                    queue.pop();
-                    mark_sent(datagram);
+                    pop();
+                    if (!fd_store_entry) {
+                        mark_sent(datagram); // sent() counts the core's datagrams only
+                    }
                     resumed();
                     continue;
                 }
                 if (error == EAGAIN) {
                     stalled();
-                    wait_writable();
+                    wait_for(socket.fd(), UV_WRITABLE);
                     return;
                 }
                 if (!refused(error, "send to")) {
                     return;
                 }
+            }
+        } catch (...) {
+            ++failed; // std::bad_alloc
+        }
+    }
+
+    /// vsock: one VsockTransfer per datagram, the queue's front taken out while
+    /// it is in flight (a newer STATUS must not change a message half sent).
+    void flush_vsock() noexcept {
+        try {
+            while (vsock_now || !queue.empty()) {
+                if (!vsock_now) {
+                    vsock_now = queue.front();
+                    queue.pop();
+                }
+                const auto status =
+                    vsock.in_flight() ? vsock.step() : vsock.start(*parsed, *vsock_now);
+                if (status == VsockTransfer::Status::waiting) {
+                    wait_for(vsock.fd(), vsock.wants_write() ? UV_WRITABLE : UV_READABLE);
+                    return;
+                }
+                close_poll(); // the transfer's socket is closed by now
+                if (status == VsockTransfer::Status::done) {
+                    mark_sent(*vsock_now);
+                    vsock_now.reset();
+                    resumed();
+                    continue;
+                }
+                const int error = vsock.error();
+                if (receiver_missing(error)) {
+                    log_failure("upstream send to " + address + " failed: " + std::strerror(error) +
+                                "; retrying (" + std::to_string(queue.size() + 1) +
+                                " datagram(s) queued)");
+                    schedule_retry();
+                    return;
+                }
+                ++failed;
+                log_failure("upstream send to " + address + " failed: " + std::strerror(error) +
+                            "; dropped " + one_line(*vsock_now));
+                vsock_now.reset();
             }
         } catch (...) {
             ++failed; // std::bad_alloc
@@ -148,14 +220,14 @@ struct Upstream::State {
         if (receiver_missing(error)) {
             log_failure(std::string("upstream ") + what + " " + address +
                         " failed: " + std::strerror(error) + "; retrying (" +
-                        std::to_string(queue.size()) + " datagram(s) queued)");
+                        std::to_string(queue.size() + fd_store.size()) + " datagram(s) queued)");
             schedule_retry();
             return false;
         }
         ++failed;
         log_failure(std::string("upstream ") + what + " " + address +
-                    " failed: " + std::strerror(error) + "; dropped " + one_line(queue.front()));
-        queue.pop();
+                    " failed: " + std::strerror(error) + "; dropped " + one_line(front()));
+        pop();
         return true;
     }
 
@@ -172,7 +244,7 @@ struct Upstream::State {
 
     void resumed() {
         backoff = retry_min;
-        if (!stalled_since || !queue.empty()) {
+        if (!stalled_since || !empty()) {
             return;
         }
         const auto waited =
@@ -184,22 +256,40 @@ struct Upstream::State {
                                   " stale value(s) replaced meanwhile");
     }
 
-    void wait_writable() noexcept {
+    /// Polls fd for events (UV_WRITABLE, or UV_READABLE for a vsock peer's EOF).
+    void wait_for(int fd, int events) noexcept {
         if (loop == nullptr) {
             return; // not attached: the next send() tries again
         }
-        if (!writable || writable_fd != socket.fd()) {
-            writable.close();
-            writable_fd = -1;
-            if (writable.init(uv_poll_init, loop, this, socket.fd()) != 0) {
+        if (!writable || writable_fd != fd) {
+            close_poll();
+            if (writable.init(uv_poll_init, loop, this, fd) != 0) {
                 schedule_retry(); // cannot poll: fall back to the timer
                 return;
             }
-            writable_fd = socket.fd();
+            writable_fd = fd;
         }
-        if (uv_poll_start(writable.get(), UV_WRITABLE, on_writable) != 0) {
+        if (uv_poll_start(writable.get(), events, on_writable) != 0) {
             schedule_retry();
         }
+    }
+
+    void close_poll() noexcept {
+        writable.close();
+        writable_fd = -1;
+    }
+
+    /// At exit, with no loop: waits up to `left` for what flush() waits for.
+    void wait_blocking(std::chrono::milliseconds left) noexcept {
+        pollfd watched{-1, 0, 0};
+        if (vsock.in_flight()) {
+            watched = {vsock.fd(), static_cast<short>(vsock.wants_write() ? POLLOUT : POLLIN), 0};
+        } else if (unix_socket() && socket.is_open()) {
+            watched = {socket.fd(), POLLOUT, 0};
+        }
+        // Without a socket (receiver missing) poll() only sleeps a retry step.
+        (void)::poll(watched.fd >= 0 ? &watched : nullptr, watched.fd >= 0 ? 1 : 0,
+                     static_cast<int>(std::min(left, retry_min).count()) + 1);
     }
 
     void schedule_retry() noexcept {
@@ -218,9 +308,9 @@ struct Upstream::State {
 
     void close_socket() noexcept {
         // The poll goes before its fd (libuv must not watch a closed fd).
-        writable.close();
-        writable_fd = -1;
+        close_poll();
         socket.close();
+        vsock.reset();
     }
 
     static void on_writable(uv_poll_t* handle, int /*status*/, int /*events*/) noexcept {
@@ -256,7 +346,7 @@ Upstream& Upstream::operator=(Upstream&&) noexcept = default;
 
 void Upstream::attach(uv_loop_t* loop) noexcept {
     state_->loop = loop;
-    if (!state_->queue.empty()) {
+    if (!state_->empty()) {
         state_->flush();
     }
 }
@@ -269,15 +359,9 @@ void Upstream::send(std::string_view payload) noexcept {
             ++s.sent;
             return;
         }
-        if (!s.unix_socket()) {
-            // vsock, or a malformed address the Notifier reports.
-            const auto result = s.notifier.notify(payload);
-            if (result.sent()) {
-                s.mark_sent(payload);
-                return;
-            }
+        if (!s.parsed) {
             ++s.failed;
-            s.log_failure("upstream send to " + s.address + " failed: " + result.message());
+            s.log_failure("upstream send to " + s.address + " failed: " + s.parse_error);
             return;
         }
         s.queue.push(payload);
@@ -289,6 +373,28 @@ void Upstream::send(std::string_view payload) noexcept {
     }
 }
 
+FdStoreQueue& Upstream::fd_store() noexcept {
+    return state_->fd_store;
+}
+const FdStoreQueue& Upstream::fd_store() const noexcept {
+    return state_->fd_store;
+}
+
+void Upstream::send_fd_store() noexcept {
+    State& s = *state_;
+    if (!s.unix_socket()) {
+        s.fd_store.clear(); // nowhere to send fds: close them
+        return;
+    }
+    if (!s.waiting()) {
+        s.flush();
+    }
+}
+
+bool Upstream::can_pass_fds() const noexcept {
+    return state_->unix_socket();
+}
+
 void Upstream::close() noexcept {
     if (!state_ || state_->closed) {
         return; // moved from, or closed already
@@ -298,23 +404,21 @@ void Upstream::close() noexcept {
     s.loop = nullptr; // no more handles: this waits by itself
     s.retry.close();
     const auto deadline = Clock::now() + exit_grace;
-    if (s.unix_socket()) {
+    if (s.parsed) {
         s.flush();
-        while (!s.queue.empty() && Clock::now() < deadline) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            pollfd watched{s.socket.fd(), POLLOUT, 0};
-            // Without a socket (receiver missing) poll() only sleeps a retry step.
-            (void)::poll(s.socket.is_open() ? &watched : nullptr, s.socket.is_open() ? 1 : 0,
-                         static_cast<int>(std::min(left, retry_min).count()) + 1);
+        while (!s.empty() && Clock::now() < deadline) {
+            s.wait_blocking(
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
             s.flush();
         }
-        if (!s.queue.empty()) {
-            log(LogLevel::warning, std::to_string(s.queue.size()) +
-                                       " datagram(s) not delivered upstream: " + s.address +
-                                       " did not take them within 1 s of exiting");
+        if (!s.empty()) {
+            log(LogLevel::warning,
+                std::to_string(s.queue.size() + s.fd_store.size() + (s.vsock_now ? 1 : 0)) +
+                    " datagram(s) not delivered upstream: " + s.address +
+                    " did not take them within 1 s of exiting");
         }
     }
+    s.fd_store.clear(); // closes the fds of what did not go
     s.close_socket();
 }
 

@@ -10,8 +10,18 @@
 // receiver queue (EAGAIN: PID 1 busy in a daemon-reload) waits for UV_WRITABLE;
 // a missing receiver (ENOENT, ECONNREFUSED: PID 1 re-executing) is retried on
 // a timer with backoff, so a READY=1 sent meanwhile is delivered, not lost.
-// vsock addresses still go through client::Notifier (blocking, as before).
+// A vsock address (vsock:CID:PORT, a broker inside a VM) goes the same way
+// through shell/vsock_transfer.hpp: sd_notify()'s socket types and its one
+// connection per message, each step non-blocking on the same poll handle.
+//
+// The fd store (shell/state_store.hpp) shares the socket: its FDSTORE=1 /
+// FDSTOREREMOVE=1 datagrams wait in a core::FdStoreQueue of their own (each
+// with its dup'd fd, closed once sent, replaced, refused or at close()) and go
+// after the datagrams above, in their order, on the same UV_WRITABLE.
 // Thread-safety: the loop thread only.
+
+#include "base/unique_fd.hpp"
+#include "core/fd_store_queue.hpp"
 
 #include <uv.h>
 
@@ -21,6 +31,8 @@
 #include <string_view>
 
 namespace nb::daemon {
+
+using FdStoreQueue = core::FdStoreQueue<UniqueFd>;
 
 class Upstream {
 public:
@@ -41,6 +53,16 @@ public:
     /// Queues one payload ("READY=1\nSTATUS=...") and sends what the socket
     /// takes now; a failure is logged (rate-limited). Never throws.
     void send(std::string_view payload) noexcept;
+    /// The fd store's queue: push entries, then call send_fd_store().
+    [[nodiscard]] FdStoreQueue& fd_store() noexcept;
+    [[nodiscard]] const FdStoreQueue& fd_store() const noexcept;
+    /// Sends what the socket takes now of the fd store's queue (unless already
+    /// waiting for the socket). Never throws.
+    void send_fd_store() noexcept;
+    /// True if fds can go upstream: an AF_UNIX NOTIFY_SOCKET (not vsock, not
+    /// malformed, not unset).
+    [[nodiscard]] bool can_pass_fds() const noexcept;
+
     /// At exit: waits up to one second for the socket to take what is still
     /// queued (the loop has nothing left to serve), then closes the handles.
     void close() noexcept;
@@ -51,7 +73,7 @@ public:
     [[nodiscard]] const std::string& address() const noexcept;
     [[nodiscard]] std::uint64_t sent() const noexcept;
     [[nodiscard]] std::uint64_t failed() const noexcept;
-    /// Datagrams waiting for the socket.
+    /// Datagrams waiting for the socket (the fd store's not counted).
     [[nodiscard]] std::size_t queued() const noexcept;
 
 private:

@@ -1,6 +1,8 @@
 #include "shell/upstream_socket.hpp"
 
+#include <array>
 #include <cerrno>
+#include <cstring>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -35,9 +37,23 @@ int UpstreamSocket::connect(const proto::NotifyAddress& address) noexcept {
     return 0;
 }
 
-int UpstreamSocket::send(std::string_view datagram) const noexcept {
+int UpstreamSocket::send(std::string_view datagram, int fd) const noexcept {
+    iovec io{const_cast<char*>(datagram.data()), datagram.size()};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    alignas(cmsghdr) std::array<unsigned char, CMSG_SPACE(sizeof(int))> control{};
+    if (fd >= 0) {
+        message.msg_control = control.data();
+        message.msg_controllen = control.size();
+        cmsghdr* header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+    }
     for (;;) {
-        if (::send(fd_.get(), datagram.data(), datagram.size(), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+        if (::sendmsg(fd_.get(), &message, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
             return 0;
         }
         if (errno != EINTR) {

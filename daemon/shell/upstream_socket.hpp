@@ -20,9 +20,10 @@ public:
     /// Opens a socket and connects it to address (kind != vsock). 0 or an errno
     /// value (ENOENT, ECONNREFUSED: nobody listens there yet).
     int connect(const proto::NotifyAddress& address) noexcept;
-    /// Sends one datagram without waiting (MSG_DONTWAIT). 0 or an errno value;
-    /// EAGAIN: the receiver's queue is full, wait for fd() to poll writable.
-    [[nodiscard]] int send(std::string_view datagram) const noexcept;
+    /// Sends one datagram without waiting (MSG_DONTWAIT), with fd (SCM_RIGHTS)
+    /// unless it is -1. 0 or an errno value; EAGAIN: the receiver's queue is
+    /// full, wait for fd() to poll writable. The caller keeps owning fd.
+    [[nodiscard]] int send(std::string_view datagram, int fd = -1) const noexcept;
     void close() noexcept { fd_.reset(); }
 
     [[nodiscard]] bool is_open() const noexcept { return fd_.valid(); }
