@@ -22,6 +22,11 @@
 //    and the worker counts as reloaded after success_threshold successes in a
 //    row of probes started after the reload signal; a failing one delays
 //    that, and only failure_threshold of them make a ready worker late.
+//  - A probe of a group's members is one machine per member, as Kubernetes
+//    probes each container of a Deployment's pods on its own; unlike a
+//    readiness probe it does not hold back a member that reports: that one is
+//    ready by its own READY=1, and the probe can only make it late (and clear
+//    the lateness it caused, back to what the worker's own messages say).
 // Thread-safety: none.
 
 #include "core/probe_spec.hpp"
