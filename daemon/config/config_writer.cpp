@@ -119,8 +119,9 @@ std::string render_config(const daemon::DaemonSettings& settings) {
 
     for (const core::ProbeSpec& probe : settings.probes) {
         out << "\n[[probe]]\n";
-        out << (probe.unit.empty() ? "worker = " + quote(probe.worker)
-                                   : "unit = " + quote(probe.unit))
+        out << (!probe.group.empty() ? "group = " + quote(probe.group)
+                : probe.unit.empty() ? "worker = " + quote(probe.worker)
+                                     : "unit = " + quote(probe.unit))
             << '\n';
         switch (probe.kind) {
         case core::ProbeKind::exec:

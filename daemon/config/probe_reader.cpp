@@ -1,6 +1,7 @@
 #include "config/probe_reader.hpp"
 
 #include "config/value_parsers.hpp"
+#include "core/probe_target.hpp"
 #include "core/worker_name.hpp"
 
 #include <algorithm>
@@ -150,7 +151,11 @@ void read_target(TableReader& in, core::ProbeSpec& probe, bool allow_remote) {
         if (!url) {
             fail_at(in.table().source(), "probe: kind http needs 'url'");
         }
-        const std::string host = http_host(in, *url);
+        // A placeholder is checked where it stands (check_placeholders()):
+        // here a sample name in its place lets libcurl parse the rest.
+        core::ProbeSpec sample;
+        sample.url = *url;
+        const std::string host = http_host(in, core::resolve_probe(sample, "w", "w")->url);
         if (auto socket = in.string("unix_socket")) {
             if (!socket->starts_with('/')) {
                 in.fail("unix_socket", "must be an absolute path");
@@ -193,6 +198,62 @@ void read_timing(TableReader& in, core::ProbeTiming& timing) {
     }
     if (auto failures = in.count("failure_threshold", 1, most_threshold)) {
         timing.failure_threshold = static_cast<unsigned>(*failures);
+    }
+}
+
+std::string_view target_key(const core::ProbeSpec& probe) noexcept {
+    switch (probe.kind) {
+    case core::ProbeKind::exec:
+        return "command";
+    case core::ProbeKind::tcp:
+        return "address";
+    case core::ProbeKind::http:
+        break;
+    }
+    return probe.url.find('{') != std::string::npos ? "url" : "unix_socket";
+}
+
+/// {worker} and {instance} where they may stand, read_target()'s checks
+/// repeated on the target as a worker's name fills it in.
+void check_placeholders(TableReader& in, const core::ProbeSpec& probe,
+                        const core::GroupConfig* members) {
+    const std::string_view key = target_key(probe);
+    const bool names_worker = core::probe_uses(probe, core::worker_placeholder);
+    if (core::probe_uses(probe, core::instance_placeholder) && probe.unit.empty()) {
+        in.fail(key, "{instance} is a unit probe's template instance: set 'unit'");
+    }
+    // Every member would ask the one same target: its answer would make all of
+    // them late at once, or hide a member that is down behind one that is up.
+    if (members != nullptr && members->expected > 1 && !names_worker) {
+        in.fail(key, "a probe of group '" + members->name +
+                         "' (expect = " + std::to_string(members->expected) +
+                         ") must name its member in its target with {worker}: without it every "
+                         "member would probe the same target");
+    }
+    if (!probe.command.empty() &&
+        (probe.command.front().find(core::worker_placeholder) != std::string::npos ||
+         probe.command.front().find(core::instance_placeholder) != std::string::npos)) {
+        in.fail("command", "the program itself may not come from a worker's name");
+    }
+    if (probe.kind == core::ProbeKind::tcp && !probe.address.starts_with('/') &&
+        probe.address.find('{') != std::string::npos) {
+        in.fail("address", "a placeholder only fits a unix socket path, not host:port");
+    }
+    if (probe.kind == core::ProbeKind::http && probe.url.find('{') != std::string::npos) {
+        // The host is checked above (loopback): a name must not move it.
+        const auto one = core::resolve_probe(probe, "a", "a");
+        const auto other = core::resolve_probe(probe, "b", "b");
+        if (!one || !other || http_host(in, one->url) != http_host(in, other->url)) {
+            in.fail("url", "a placeholder may stand in the URL's path or query, not its host");
+        }
+    }
+    if (const auto sample = core::resolve_probe(probe, "w", "w")) {
+        if (sample->address.starts_with('/')) {
+            check(in, "address", check_socket_path(sample->address));
+        }
+        if (!sample->unix_socket.empty()) {
+            check(in, "unix_socket", check_socket_path(sample->unix_socket));
+        }
     }
 }
 
@@ -256,13 +317,27 @@ core::ProbeSpec read_probe(TableReader& in, const std::vector<core::GroupConfig>
     }
     auto worker = in.string("worker");
     auto unit = in.string("unit");
+    auto group = in.string("group");
     if (worker && unit) {
         in.fail("unit", "set worker or unit, not both");
     }
-    if (!worker && !unit) {
-        fail_at(in.table().source(), "probe: set 'worker' (a name) or 'unit' (a unit glob)");
+    if (group && (worker || unit)) {
+        in.fail("group", "set one of worker, unit or group");
     }
-    if (worker) {
+    if (!worker && !unit && !group) {
+        fail_at(in.table().source(),
+                "probe: set 'worker' (a name), 'unit' (a unit glob) or 'group' (its members)");
+    }
+    const core::GroupConfig* members = nullptr;
+    if (group) {
+        const auto found = std::find_if(groups.begin(), groups.end(),
+                                        [&](const auto& g) { return g.name == *group; });
+        if (found == groups.end()) {
+            in.fail("group", "no [[group]] is named '" + *group + "'");
+        }
+        members = &*found;
+        probe.group = std::move(*group);
+    } else if (worker) {
         if (!core::is_valid_worker_name(*worker)) {
             in.fail("worker", "'" + *worker + "' is not a worker name (1..64 of [A-Za-z0-9_.@:-])");
         }
@@ -277,6 +352,7 @@ core::ProbeSpec read_probe(TableReader& in, const std::vector<core::GroupConfig>
     probe.kind = read_kind(in);
     const bool allow_remote = in.boolean("allow_remote").value_or(false);
     read_target(in, probe, allow_remote);
+    check_placeholders(in, probe, members);
     read_timing(in, probe.timing);
     in.finish();
     return probe;

@@ -64,20 +64,11 @@ bool probes_differ(const DaemonSettings& a, const DaemonSettings& b) {
         return true;
     }
     for (std::size_t i = 0; i < x.size(); ++i) {
-        const auto& p = x[i];
-        const auto& q = y[i];
-        if (p.worker != q.worker || p.unit != q.unit || p.kind != q.kind ||
-            p.command != q.command || p.address != q.address || p.url != q.url ||
-            p.unix_socket != q.unix_socket || p.body_contains != q.body_contains ||
-            !(p.timing == q.timing)) {
+        if (!core::same_probe(x[i], y[i])) {
             return true;
         }
     }
     return false;
-}
-
-void keep_probes(const DaemonSettings& running, DaemonSettings& loaded) {
-    loaded.probes = running.probes;
 }
 
 // Live: the core takes a whole new BrokerConfig (Broker::finish_reload), the
@@ -124,8 +115,9 @@ const std::array<ReloadSetting, 23> table{{
      NB_KEEP(spawn.copies)},
     {"broker.metrics_file", Applies::restart, "the metrics file's writer is set up once, at start",
      NB_FIELD(metrics_file), NB_KEEP(metrics_file)},
-    {"probe", Applies::restart, "the probe scheduler is built once, at start", probes_differ,
-     keep_probes},
+    // The probe scheduler keeps the state of every probe that did not change
+    // (shell/probe_scheduler.hpp reconfigure()).
+    {"probe", Applies::live, {}, probes_differ, keep_nothing},
     {"group", Applies::live, {}, groups_differ, keep_nothing},
     {"allow", Applies::live, {}, rules_differ, keep_nothing},
     // Fixed by the command line, which a reload reads again unchanged.

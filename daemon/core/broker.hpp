@@ -111,9 +111,14 @@ public:
     /// What the worker's probe says; a verdict for a name without a worker
     /// (its reporting process exited) brings it back as a probe worker.
     void on_probe(const std::string& name, ProbeVerdict verdict, TimePoint now);
-    /// The probe no longer stands for it (its unit's cgroup emptied): a worker
-    /// only the probe stood for is gone.
+    /// The probe no longer stands for it (its unit's cgroup emptied, its
+    /// member left the group, a reload removed the probe): a worker only the
+    /// probe stood for is gone; one that reports loses the probe's lateness.
     void on_probe_detached(const std::string& name, TimePoint now);
+    /// Probes started after the reload signal passed success_threshold times
+    /// (ProbeMachine::take_reprobed): a worker only a probe stands for has
+    /// reloaded (a reporting worker reloads by its own READY=1).
+    void on_probe_reloaded(const std::string& name, TimePoint now);
     void request_stop(TimePoint now);
     void begin_reload(TimePoint now);
     /// new_config empty: the reload failed for `error`; the old config stays.

@@ -89,6 +89,9 @@ struct Broker::Impl {
     /// The round is over: READY=1, and ready or degraded as the rule and the
     /// missed workers' reload_outcome say.
     void conclude_reload(TimePoint now);
+    /// Its probe's lateness is over (broker_probes.cpp): back to what its own
+    /// reports say (a probe-only worker: ready).
+    void return_to_own_state(Worker& worker, TimePoint now);
     /// A missed worker's group says reload_outcome = "degraded".
     [[nodiscard]] bool degraded_by_reload() const;
     /// Queues an event for take_events() (dropped beyond max_pending_events).

@@ -39,7 +39,11 @@ void Broker::Impl::apply(Worker& worker, const proto::Message& message, TimePoin
     if (message.reloading()) {
         registry.set_state(worker, WorkerState::reloading);
         worker.reloading_at = now;
+        worker.said_ready = false;
         arm(worker, now);
+    }
+    if (message.ready()) {
+        worker.said_ready = true;
     }
     if (message.ready() &&
         !(worker.state == WorkerState::late && worker.late == LateReason::probe)) {

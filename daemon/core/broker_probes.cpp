@@ -14,6 +14,21 @@ bool takes_new_workers(BrokerState state) noexcept {
 
 } // namespace
 
+void Broker::Impl::return_to_own_state(Worker& worker, TimePoint now) {
+    // A probe-only worker is what its probe says: ready. A reporting worker
+    // goes back to where its own messages have it: ready only if it said
+    // READY=1 (and no RELOADING=1 since), else reloading or starting, its
+    // start deadline counting anew from now.
+    if (worker.source == Source::probe || worker.said_ready) {
+        registry.set_state(worker, WorkerState::ready);
+        become_ready(worker, now);
+    } else {
+        registry.set_state(worker,
+                           worker.reloading_at ? WorkerState::reloading : WorkerState::starting);
+        arm(worker, now);
+    }
+}
+
 bool Broker::on_probe_attached(const std::string& name, TimePoint now) {
     Impl& impl = *impl_;
     impl.expire(now);
@@ -57,10 +72,8 @@ void Broker::on_probe(const std::string& name, ProbeVerdict verdict, TimePoint n
     case ProbeVerdict::ready:
     case ProbeVerdict::alive:
         if (worker->state == WorkerState::late && worker->late == LateReason::probe) {
-            // The probe's own lateness is the probe's to clear. A reporting
-            // worker goes back to where its own messages had it: ready.
-            impl.registry.set_state(*worker, WorkerState::ready);
-            impl.become_ready(*worker, now);
+            // The probe's own lateness is the probe's to clear.
+            impl.return_to_own_state(*worker, now);
         } else if (probe_only && (worker->state == WorkerState::starting ||
                                   (worker->state == WorkerState::late &&
                                    worker->late == LateReason::start_timeout) ||
@@ -90,9 +103,21 @@ void Broker::on_probe(const std::string& name, ProbeVerdict verdict, TimePoint n
 void Broker::on_probe_detached(const std::string& name, TimePoint now) {
     Impl& impl = *impl_;
     impl.expire(now);
-    if (Worker* worker = impl.registry.find_name(name);
-        worker != nullptr && worker->source == Source::probe) {
+    if (Worker* worker = impl.registry.find_name(name); worker == nullptr) {
+    } else if (worker->source == Source::probe) {
         impl.leave(worker->id, WorkerState::gone);
+    } else if (worker->state == WorkerState::late && worker->late == LateReason::probe) {
+        impl.return_to_own_state(*worker, now); // no probe is left to clear it
+    }
+    impl.settle(now);
+}
+
+void Broker::on_probe_reloaded(const std::string& name, TimePoint now) {
+    Impl& impl = *impl_;
+    impl.expire(now);
+    if (const Worker* worker = impl.registry.find_name(name);
+        worker != nullptr && worker->source == Source::probe && impl.reload_round.reloaded(name)) {
+        ++impl.own_version; // progress, or a missed worker is back
     }
     impl.settle(now);
 }

@@ -141,6 +141,9 @@ std::size_t Broker::import_state(const StateSnapshot& snapshot, TimePoint now) {
             worker.failure = sanitize_text(record.failure, max_restored_failure_length);
             worker.failure_note = "failed: " + worker.failure;
         }
+        // A ready worker (or one late for its watchdog) had said READY=1.
+        worker.said_ready = record.state == WorkerState::ready ||
+                            (record.state == WorkerState::late && record.late_watchdog);
         impl.departed.forget_name(worker.name);
         Worker& added = impl.registry.add(std::move(worker));
         if (record.state == WorkerState::late) {

@@ -3,6 +3,7 @@
 #include "core/saturating_time.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace nb::core {
 
@@ -31,6 +32,9 @@ std::optional<ProbeClock::time_point> ProbeMachine::next_deadline() const noexce
 
 void ProbeMachine::started(ProbeClock::time_point now) noexcept {
     running_ = true;
+    ran_ = true;
+    started_at_ = now;
+    fresh_run_ = fresh_since_ && now >= *fresh_since_;
     // The period counts from the start of a probe, as Kubernetes' does; a
     // probe that overruns it is followed at once by the next one.
     next_ = saturating_add(now, timing_.interval);
@@ -40,6 +44,14 @@ std::optional<ProbeVerdict> ProbeMachine::finished(bool healthy,
                                                    ProbeClock::time_point now) noexcept {
     running_ = false;
     next_ = std::max(next_, now);
+    if (std::exchange(fresh_run_, false)) {
+        fresh_successes_ = healthy ? fresh_successes_ + 1 : 0;
+        if (fresh_successes_ >= timing_.success_threshold) {
+            fresh_since_.reset();
+            fresh_successes_ = 0;
+            reprobed_ = true;
+        }
+    }
     if (healthy) {
         failures_ = 0;
         successes_ = std::min(successes_ + 1, timing_.success_threshold);
@@ -74,6 +86,23 @@ std::optional<ProbeVerdict> ProbeMachine::on_tick(ProbeClock::time_point now) no
         return ProbeVerdict::start_late;
     }
     return std::nullopt;
+}
+
+void ProbeMachine::reprobe(ProbeClock::time_point since) noexcept {
+    fresh_since_ = since;
+    // A running probe counts only if it started after the signal.
+    fresh_run_ = running_ && started_at_ >= since;
+    fresh_successes_ = 0;
+    reprobed_ = false;
+    // At once: a reload should not wait out an interval. A probe that never
+    // ran keeps its initial delay (the service may still be coming up).
+    if (ran_) {
+        next_ = std::min(next_, since);
+    }
+}
+
+bool ProbeMachine::take_reprobed() noexcept {
+    return std::exchange(reprobed_, false);
 }
 
 } // namespace nb::core

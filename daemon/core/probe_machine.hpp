@@ -17,6 +17,16 @@
 //    WATCHDOG=1, and systemd acts on the broker's unit), success_threshold
 //    successes in a row make it ready again (Kubernetes allows a
 //    successThreshold above 1 for readiness only; here it applies to both).
+//  - A reload of the pool has no Kubernetes counterpart (a pod's probes do
+//    not restart when its ConfigMap changes): reprobe() runs a probe at once
+//    and the worker counts as reloaded after success_threshold successes in a
+//    row of probes started after the reload signal; a failing one delays
+//    that, and only failure_threshold of them make a ready worker late.
+//  - A probe of a group's members is one machine per member, as Kubernetes
+//    probes each container of a Deployment's pods on its own; unlike a
+//    readiness probe it does not hold back a member that reports: that one is
+//    ready by its own READY=1, and the probe can only make it late (and clear
+//    the lateness it caused, back to what the worker's own messages say).
 // Thread-safety: none.
 
 #include "core/probe_spec.hpp"
@@ -53,6 +63,15 @@ public:
                                                        ProbeClock::time_point now) noexcept;
     /// The start deadline: start_late once, if it passed while starting.
     [[nodiscard]] std::optional<ProbeVerdict> on_tick(ProbeClock::time_point now) noexcept;
+    /// The pool reloads (issue 15 B.1), its signal came at `since`: probe
+    /// again at once (or as soon as the running probe ends; a probe that
+    /// never ran keeps its initial delay), and count success_threshold
+    /// successes in a row of probes started at or after `since`. The state
+    /// (phase, thresholds) carries on; only the count of fresh successes is new.
+    void reprobe(ProbeClock::time_point since) noexcept;
+    /// True once, when the fresh probes since reprobe() reached
+    /// success_threshold: the worker has been probed again.
+    [[nodiscard]] bool take_reprobed() noexcept;
 
     [[nodiscard]] ProbePhase phase() const noexcept { return phase_; }
     [[nodiscard]] bool running() const noexcept { return running_; }
@@ -67,6 +86,13 @@ private:
     bool start_late_sent_ = false;
     unsigned successes_ = 0; ///< in a row
     unsigned failures_ = 0;  ///< in a row
+    /// reprobe(): since when runs count as fresh; reset once they passed.
+    std::optional<ProbeClock::time_point> fresh_since_;
+    bool fresh_run_ = false;       ///< the running probe started after fresh_since_
+    unsigned fresh_successes_ = 0; ///< in a row, of fresh runs
+    bool reprobed_ = false;        ///< for take_reprobed()
+    bool ran_ = false;             ///< started() was called once
+    ProbeClock::time_point started_at_{};
 };
 
 } // namespace nb::core

@@ -33,12 +33,17 @@ struct ProbeTiming {
 };
 
 struct ProbeSpec {
-    /// The worker this probe stands for; empty when `unit` is set (each
-    /// matching unit is then a worker named after it).
+    /// The worker this probe stands for; empty when `unit` or `group` is set
+    /// (each matching unit is then a worker named after it).
     std::string worker;
     /// fnmatch glob on system unit names ("legacy@*.service"): one worker per
     /// running unit, gone when its cgroup empties. Empty: `worker`.
     std::string unit;
+    /// A group's name: the probe runs once for each worker of the group
+    /// (whatever its source), from its arrival to its leaving, each with its
+    /// own state; its target names the member by {worker}
+    /// (core/probe_target.hpp). Empty: `worker` or `unit`.
+    std::string group;
     ProbeKind kind = ProbeKind::exec;
     /// exec: argv, argv[0] an absolute path. Run as the broker's user.
     std::vector<std::string> command;
@@ -53,5 +58,14 @@ struct ProbeSpec {
     /// "file:line" of the [[probe]], for log lines.
     std::string origin;
 };
+
+/// The same probe, wherever it stands in the file (origin aside): what a
+/// reload keeps running with its state.
+[[nodiscard]] inline bool same_probe(const ProbeSpec& a, const ProbeSpec& b) {
+    return a.worker == b.worker && a.unit == b.unit && a.group == b.group && a.kind == b.kind &&
+           a.command == b.command && a.address == b.address && a.url == b.url &&
+           a.unix_socket == b.unix_socket && a.body_contains == b.body_contains &&
+           a.timing == b.timing;
+}
 
 } // namespace nb::core

@@ -42,6 +42,10 @@ struct Worker {
     /// Its last RELOADING=1: a reload it began just before the broker's own
     /// counts for the broker's (core/reload_round.hpp).
     std::optional<TimePoint> reloading_at;
+    /// Its own messages say ready: a READY=1 (even one a failing probe kept
+    /// from applying) and no RELOADING=1 since. Where a probe's recovery
+    /// returns a worker that also reports (core/broker_probes.cpp).
+    bool said_ready = false;
     /// Its own WATCHDOG_USEC=, within its group's bounds; unset: the group's.
     std::optional<std::chrono::microseconds> watchdog;
 };

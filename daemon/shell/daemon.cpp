@@ -109,6 +109,9 @@ void Daemon::after_event() noexcept {
         return;
     }
     try {
+        if (probes_) {
+            probes_->members_changed(); // a group probe follows its members
+        }
         for (const auto& event : broker_->take_events()) {
             log_broker_event(event);
         }
@@ -218,7 +221,8 @@ void Daemon::reload() noexcept {
         return;
     }
     log(LogLevel::notice, "reloading configuration");
-    broker_->begin_reload(now());
+    const core::TimePoint signalled = now();
+    broker_->begin_reload(signalled);
     after_event();
     try {
         auto settings =
@@ -236,6 +240,9 @@ void Daemon::reload() noexcept {
         }
     } catch (...) {
         broker_->finish_reload(std::nullopt, "reload failed (out of memory)", now());
+    }
+    if (probes_) {
+        probes_->reprobe(signalled); // probed workers are probed again (issue 15 B.1)
     }
     after_event();
 }
@@ -256,6 +263,7 @@ void Daemon::apply_reloaded(DaemonSettings loaded) {
             "reload: the worker socket keeps its old mode and group: " + status.error().message);
     }
     broker_->set_restart_needed(plan.needs_restart);
+    apply_probes(plan.apply);
     broker_->finish_reload(plan.apply.broker, {}, now());
     std::string applied;
     for (const auto& key : plan.changed_live) {
@@ -265,6 +273,17 @@ void Daemon::apply_reloaded(DaemonSettings loaded) {
               "configuration reloaded" +
                   (applied.empty() ? std::string("; nothing changed") : "; applied: " + applied));
     settings_ = std::move(plan.apply);
+}
+
+void Daemon::apply_probes(const DaemonSettings& loaded) {
+    if (probes_) {
+        probes_->reconfigure(loaded.probes); // unchanged probes keep their state
+    } else if (!loaded.probes.empty()) {
+        probes_ = std::make_unique<ProbeScheduler>(
+            loop_, loaded.probes, *broker_, [this] { after_event(); }, find_cgroup2_root(),
+            settings_.broker.max_workers);
+        probes_->start();
+    }
 }
 
 void Daemon::close() noexcept {

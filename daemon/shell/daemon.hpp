@@ -126,6 +126,9 @@ private:
     void on_timer() noexcept;
     /// A reload's settings: the live ones applied, the others named. Throws std::bad_alloc.
     void apply_reloaded(DaemonSettings loaded);
+    /// A reload's [[probe]] list: the scheduler keeps what did not change
+    /// (built now if the broker started without probes).
+    void apply_probes(const DaemonSettings& loaded);
     /// Reads the socket's last queued datagrams, then close().
     void drain_and_close() noexcept;
 

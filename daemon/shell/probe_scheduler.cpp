@@ -1,6 +1,7 @@
 #include "shell/probe_scheduler.hpp"
 
 #include "base/logger.hpp"
+#include "core/probe_target.hpp"
 #include "core/saturating_time.hpp"
 #include "shell/connect_probe.hpp"
 #include "shell/exec_probe.hpp"
@@ -35,6 +36,26 @@ std::string_view kind_name(core::ProbeKind kind) noexcept {
     return "?";
 }
 
+bool any_of_kind(const std::vector<core::ProbeSpec>& probes, core::ProbeKind kind) {
+    return std::any_of(probes.begin(), probes.end(),
+                       [&](const core::ProbeSpec& p) { return p.kind == kind; });
+}
+
+bool any_group(const std::vector<core::ProbeSpec>& probes) {
+    return std::any_of(probes.begin(), probes.end(),
+                       [](const core::ProbeSpec& p) { return !p.group.empty(); });
+}
+
+/// The states of a worker the broker counts (departed rows aside).
+bool is_live(core::WorkerState state) noexcept {
+    return state == core::WorkerState::starting || state == core::WorkerState::ready ||
+           state == core::WorkerState::reloading || state == core::WorkerState::late;
+}
+
+/// Members refused (their name may not stand in the target) are remembered
+/// to log each once; past this many the set starts over.
+constexpr std::size_t most_refused_remembered = 1024;
+
 } // namespace
 
 ProbeScheduler::ProbeScheduler(uv_loop_t* loop, std::vector<core::ProbeSpec> probes,
@@ -47,15 +68,16 @@ ProbeScheduler::ProbeScheduler(uv_loop_t* loop, std::vector<core::ProbeSpec> pro
     , cgroup_root_(cgroup_root)
     , max_running_(std::max<std::size_t>(1, max_running))
     , cgroups_(
-          loop, std::move(cgroup_root), [this](const std::string& unit) { detach(unit); },
+          loop, std::move(cgroup_root),
+          [this](const std::string& unit) {
+              detach(unit, "unit " + unit + " has no process left: its probe stops");
+          },
           max_units)
     , failure_log_(20, std::chrono::seconds(10)) {
-    const bool http = std::any_of(probes_.begin(), probes_.end(), [](const core::ProbeSpec& p) {
-        return p.kind == core::ProbeKind::http;
-    });
-    if (http) {
+    if (any_of_kind(probes_, core::ProbeKind::http)) {
         curl_ = std::make_unique<CurlMulti>(loop);
     }
+    groups_ = any_group(probes_);
     timer_ = std::make_unique<DeadlineTimer>(loop, [this] { on_timer(); });
 }
 
@@ -66,13 +88,126 @@ ProbeScheduler::~ProbeScheduler() {
 void ProbeScheduler::start() {
     const TimePoint at = now();
     for (std::size_t i = 0; i < probes_.size(); ++i) {
-        if (probes_[i].unit.empty()) {
-            attach(i, probes_[i].worker, at);
-        } else {
+        if (!probes_[i].unit.empty()) {
             next_scan_[i] = at;
+        } else if (probes_[i].group.empty()) {
+            attach(i, probes_[i].worker, at);
         }
     }
+    sync_due_ = groups_;
     on_timer();
+}
+
+void ProbeScheduler::reconfigure(std::vector<core::ProbeSpec> probes) {
+    if (closed_) {
+        return;
+    }
+    const TimePoint at = now();
+    // Each running probe keeps the first equal one of the new list.
+    std::vector<std::optional<std::size_t>> kept(probes_.size());
+    std::vector<bool> taken(probes.size(), false);
+    for (std::size_t i = 0; i < probes_.size(); ++i) {
+        for (std::size_t j = 0; j < probes.size(); ++j) {
+            if (!taken[j] && core::same_probe(probes_[i], probes[j])) {
+                kept[i] = j;
+                taken[j] = true;
+                break;
+            }
+        }
+    }
+    std::vector<std::string> dropped;
+    for (auto& [name, target] : targets_) {
+        if (kept[target->spec]) {
+            target->spec = *kept[target->spec];
+            target->resolved.origin = probes[target->spec].origin;
+        } else {
+            dropped.push_back(name);
+        }
+    }
+    std::map<std::size_t, TimePoint> scans;
+    for (const auto& [spec, next] : next_scan_) {
+        if (kept[spec]) {
+            scans[*kept[spec]] = next;
+        }
+    }
+    for (const std::string& name : dropped) {
+        cgroups_.forget(name); // a unit probe's unit: nothing follows it any more
+        detach(name, "probe of worker " + name + " stops: the reload removed or changed it");
+    }
+    if (!curl_ && any_of_kind(probes, core::ProbeKind::http)) {
+        curl_ = std::make_unique<CurlMulti>(loop_);
+    }
+    probes_ = std::move(probes);
+    next_scan_ = std::move(scans);
+    groups_ = any_group(probes_);
+    refused_.clear();
+    for (std::size_t j = 0; j < probes_.size(); ++j) {
+        if (taken[j]) {
+            continue;
+        }
+        if (!probes_[j].unit.empty()) {
+            next_scan_[j] = at;
+        } else if (probes_[j].group.empty()) {
+            attach(j, probes_[j].worker, at);
+        }
+    }
+    sync_due_ = groups_;
+    rearm();
+}
+
+void ProbeScheduler::reprobe(TimePoint since) {
+    if (closed_) {
+        return;
+    }
+    for (auto& [name, target] : targets_) {
+        target->machine.reprobe(since);
+    }
+    on_timer();
+}
+
+void ProbeScheduler::members_changed() noexcept {
+    if (closed_ || !groups_ || broker_.generation() == seen_generation_) {
+        return;
+    }
+    // Not from here: the core calls us back from inside our own loops.
+    sync_due_ = true;
+    timer_->arm(now());
+}
+
+void ProbeScheduler::sync_members(TimePoint at) {
+    sync_due_ = false;
+    seen_generation_ = broker_.generation();
+    std::map<std::string, std::set<std::string>, std::less<>> members;
+    for (const core::WorkerInfo& row : broker_.workers(at)) {
+        if (is_live(row.state)) {
+            members[row.group].insert(row.name);
+        }
+    }
+    std::vector<std::string> left;
+    for (const auto& [name, target] : targets_) {
+        const std::string& group = probes_[target->spec].group;
+        if (!group.empty() && !members[group].contains(name)) {
+            left.push_back(name);
+        }
+    }
+    for (const std::string& name : left) {
+        detach(name, "worker " + name + " left group " + probes_[targets_.at(name)->spec].group +
+                         ": its probe stops");
+    }
+    for (std::size_t j = 0; j < probes_.size(); ++j) {
+        if (!probes_[j].group.empty()) {
+            for (const std::string& name : members[probes_[j].group]) {
+                attach(j, name, at);
+            }
+        }
+    }
+}
+
+void ProbeScheduler::recount() noexcept {
+    running_ = 0;
+    for (const auto& [key, target] : targets_) {
+        running_ += target->run ? 1 : 0;
+    }
 }
 
 void ProbeScheduler::close() noexcept {
@@ -90,12 +225,32 @@ void ProbeScheduler::close() noexcept {
 }
 
 void ProbeScheduler::attach(std::size_t spec, const std::string& name, TimePoint at) {
-    if (targets_.contains(name)) {
+    if (targets_.contains(name) || refused_.contains(name)) {
         return; // one probe per worker: the first in the config
     }
-    auto target = std::unique_ptr<Target>(
-        new Target{spec, name, core::ProbeMachine(probes_[spec].timing, at), nullptr, {}, 0});
+    const core::ProbeSpec& probe = probes_[spec];
+    auto resolved =
+        core::resolve_probe(probe, name, probe.unit.empty() ? "" : core::unit_instance(name));
+    if (!resolved) {
+        if (refused_.size() >= most_refused_remembered) {
+            refused_.clear();
+        }
+        refused_.insert(name);
+        log(LogLevel::warning, "probe " + probe.origin + ": worker " + name +
+                                   " is not probed: its name may not stand in a path "
+                                   "(it starts with '.')");
+        return;
+    }
+    auto target = std::unique_ptr<Target>(new Target{
+        spec, name, core::ProbeMachine(probe.timing, at), nullptr, {}, 0, std::move(*resolved)});
     targets_.emplace(name, std::move(target));
+    if (!probe.group.empty()) {
+        // A member of the group: the broker knows it already (it reports, or
+        // another probe stands for it).
+        log(LogLevel::info, "probing worker " + name + " of group " + probe.group + " (" +
+                                std::string(kind_name(probe.kind)) + ", " + probe.origin + ")");
+        return;
+    }
     if (!broker_.on_probe_attached(name, at)) {
         log(LogLevel::warning, "probe " + probes_[spec].origin + ": worker " + name +
                                    " is not tracked (no group takes it, max_workers, or stopping)");
@@ -109,16 +264,13 @@ void ProbeScheduler::attach(std::size_t spec, const std::string& name, TimePoint
     }
 }
 
-void ProbeScheduler::detach(const std::string& name) noexcept {
+void ProbeScheduler::detach(const std::string& name, std::string_view why) noexcept {
     try {
         if (targets_.erase(name) == 0) {
             return;
         }
-        running_ = 0;
-        for (const auto& [key, target] : targets_) {
-            running_ += target->run ? 1 : 0;
-        }
-        log(LogLevel::info, "unit " + name + " has no process left: its probe stops");
+        recount();
+        log(LogLevel::info, std::string(why));
         broker_.on_probe_detached(name, now());
         if (changed_) {
             changed_();
@@ -136,7 +288,7 @@ void ProbeScheduler::scan_units(TimePoint at) {
         }
         next = core::saturating_add(at, probes_[spec].timing.interval);
         for (const FoundUnit& unit : find_running_units(cgroup_root_, probes_[spec].unit)) {
-            if (targets_.contains(unit.name) || cgroups_.full()) {
+            if (targets_.contains(unit.name) || refused_.contains(unit.name) || cgroups_.full()) {
                 continue;
             }
             if (cgroups_.watch(unit.name, unit.cgroup)) {
@@ -153,6 +305,9 @@ void ProbeScheduler::on_timer() noexcept {
     dispatching_ = true;
     try {
         const TimePoint at = now();
+        if (sync_due_) {
+            sync_members(at);
+        }
         for (auto& [name, target] : targets_) {
             if (target->run && target->run_deadline && at >= *target->run_deadline) {
                 target->run.reset(); // cancels: kills the child, closes the socket
@@ -195,7 +350,7 @@ void ProbeScheduler::on_timer() noexcept {
 }
 
 void ProbeScheduler::begin(Target& target, TimePoint at) {
-    const core::ProbeSpec& spec = probes_[target.spec];
+    const core::ProbeSpec& spec = target.resolved; // the worker's own target
     target.machine.started(at);
     target.run_deadline = core::saturating_add(at, spec.timing.timeout);
     ++running_;
@@ -262,28 +417,44 @@ void ProbeScheduler::end(const std::string& name, ProbeResult result) noexcept {
     }
 }
 
-void ProbeScheduler::tell(const Target& target, std::optional<core::ProbeVerdict> verdict,
-                          TimePoint at, const std::string& last) {
-    if (!verdict) {
+void ProbeScheduler::tell(Target& target, std::optional<core::ProbeVerdict> verdict, TimePoint at,
+                          const std::string& last) {
+    const bool reprobed = target.machine.take_reprobed();
+    if (!verdict && !reprobed) {
         return;
     }
-    if (*verdict == core::ProbeVerdict::late) {
+    if (!probes_[target.spec].group.empty() && !broker_.tracks_name(target.name)) {
+        return; // a member that left: its verdict must not bring it back as a probe worker
+    }
+    if (verdict) {
+        tell_verdict(target, *verdict, at, last);
+    }
+    if (reprobed) {
+        // After the verdict: a worker the reload restarted is ready first.
+        log(LogLevel::info, "worker " + target.name + " passed its probe again after the reload");
+        broker_.on_probe_reloaded(target.name, at);
+    }
+    if (changed_) {
+        changed_();
+    }
+}
+
+void ProbeScheduler::tell_verdict(const Target& target, core::ProbeVerdict verdict, TimePoint at,
+                                  const std::string& last) {
+    if (verdict == core::ProbeVerdict::late) {
         log(LogLevel::warning, "worker " + target.name + " is late: its probe failed " +
                                    std::to_string(target.machine.timing().failure_threshold) +
                                    " time(s) in a row, last: " + last);
     }
-    if (*verdict == core::ProbeVerdict::ready) {
+    if (verdict == core::ProbeVerdict::ready) {
         log(LogLevel::notice, "worker " + target.name + " is ready (its probe passed " +
                                   std::to_string(target.machine.timing().success_threshold) +
                                   " time(s))");
-    } else if (*verdict == core::ProbeVerdict::start_late) {
+    } else if (verdict == core::ProbeVerdict::start_late) {
         log(LogLevel::warning,
             "worker " + target.name + " is late: its probe did not pass within " + "start_timeout");
     }
-    broker_.on_probe(target.name, *verdict, at);
-    if (changed_) {
-        changed_();
-    }
+    broker_.on_probe(target.name, verdict, at);
 }
 
 void ProbeScheduler::rearm() noexcept {
@@ -302,6 +473,9 @@ void ProbeScheduler::rearm() noexcept {
     }
     for (const auto& [spec, at] : next_scan_) {
         earliest(next, at);
+    }
+    if (sync_due_) {
+        earliest(next, now());
     }
     timer_->arm(next);
 }

@@ -7,7 +7,9 @@
 // one timer for the earliest thing due. A probe attached to a unit glob looks
 // for matching running units at each of its intervals; each found unit is a
 // worker named after it, followed through its cgroup and detached (gone)
-// when it empties. Thread-safety: the loop thread only.
+// when it empties. A probe attached to a group probes each worker the
+// broker counts in that group, from its arrival to its leaving, at the
+// target its {worker} placeholder names. Thread-safety: the loop thread only.
 
 #include "base/deadline_timer.hpp"
 #include "base/rate_limited_log.hpp"
@@ -25,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +52,19 @@ public:
 
     /// Attaches the worker probes and arms the timer.
     void start();
+    /// A reload's [[probe]] list: a probe equal to a running one (its place
+    /// in the file aside) keeps its targets and their state; the targets of
+    /// a removed or changed probe are detached, a new or changed probe
+    /// attaches afresh. Runs nothing yet (reprobe() or the timer does).
+    void reconfigure(std::vector<core::ProbeSpec> probes);
+    /// The reload signal came at `since`: every target probes again at once,
+    /// and tells the core when probes started since then reached its success
+    /// threshold (Broker::on_probe_reloaded).
+    void reprobe(TimePoint since);
+    /// After every call into the core: a group probe follows its group's
+    /// members (attached on arrival, detached on leaving) from the next loop
+    /// turn, when the broker's table changed.
+    void members_changed() noexcept;
     /// Cancels every run and closes every handle. Idempotent.
     void close() noexcept;
 
@@ -65,16 +81,23 @@ private:
         std::unique_ptr<ProbeRun> run;
         std::optional<TimePoint> run_deadline; ///< started + timeout while running
         unsigned failures = 0;                 ///< in a row, for the log
+        /// The spec with the worker's name filled in (core/probe_target.hpp).
+        core::ProbeSpec resolved;
     };
 
     void attach(std::size_t spec, const std::string& name, TimePoint now);
-    void detach(const std::string& name) noexcept;
+    /// Stops probing `name` (the log line says why) and tells the core.
+    void detach(const std::string& name, std::string_view why) noexcept;
+    void sync_members(TimePoint now);
+    void recount() noexcept;
     void scan_units(TimePoint now);
     void on_timer() noexcept;
     void begin(Target& target, TimePoint now);
     void end(const std::string& name, ProbeResult result) noexcept;
-    void tell(const Target& target, std::optional<core::ProbeVerdict> verdict, TimePoint now,
+    void tell(Target& target, std::optional<core::ProbeVerdict> verdict, TimePoint now,
               const std::string& last = {});
+    void tell_verdict(const Target& target, core::ProbeVerdict verdict, TimePoint now,
+                      const std::string& last);
     void rearm() noexcept;
 
     uv_loop_t* loop_;
@@ -94,6 +117,11 @@ private:
     std::uint64_t runs_ = 0;
     bool closed_ = false;
     bool dispatching_ = false; ///< inside on_timer(): end() does not call it again
+    bool groups_ = false;      ///< some probe is a group probe
+    bool sync_due_ = false;    ///< members_changed() saw a new broker generation
+    std::uint64_t seen_generation_ = ~std::uint64_t{0};
+    /// Members not probed because their name may not stand in the target (logged once).
+    std::set<std::string> refused_;
 };
 
 } // namespace nb::daemon

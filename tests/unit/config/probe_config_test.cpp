@@ -85,7 +85,8 @@ TEST(AProbeInTheConfig, IsRefusedWithItsPositionWhenWrong) {
     EXPECT_EQ(error_of("[[probe]]\nworker = \"a\"\nkind = \"exec\"\n"),
               "test.toml:1:1: probe: kind exec needs 'command'");
     EXPECT_EQ(error_of("[[probe]]\nkind = \"exec\"\n"),
-              "test.toml:1:1: probe: set 'worker' (a name) or 'unit' (a unit glob)");
+              "test.toml:1:1: probe: set 'worker' (a name), 'unit' (a unit glob) or 'group' (its "
+              "members)");
     EXPECT_EQ(error_of("[[probe]]\nworker = \"a\"\nkind = \"tcp\"\naddress = \"127.0.0.1:1\"\n"
                        "url = \"http://127.0.0.1/\"\n"),
               "test.toml:5:7: probe.url: does not apply to a probe of kind tcp");

@@ -92,20 +92,22 @@ TEST(AReloadPlan, SeesAChangeInAnyGroupKey) {
     }
 }
 
-TEST(AReloadPlan, NamesAChangedProbeOrMetricsFileAsNeedingARestart) {
+TEST(AReloadPlan, NamesAChangedMetricsFileAsNeedingARestartAndAppliesAChangedProbeLive) {
     const char* probe = "[[group]]\nname = \"web\"\n[[probe]]\nworker = \"web\"\nkind = \"exec\"\n"
                         "command = [\"/bin/true\"]\n";
     const auto running = load(probe);
     const auto plan =
         plan_reload(running, load(std::string("[broker]\nmetrics_file = \"/run/m.prom\"\n") +
                                   probe + "interval = \"3s\"\n"));
-    EXPECT_THAT(plan.needs_restart, ElementsAre("broker.metrics_file", "probe"));
+    EXPECT_THAT(plan.needs_restart, ElementsAre("broker.metrics_file"));
+    EXPECT_THAT(plan.changed_live, ElementsAre("probe"));
     EXPECT_TRUE(plan.apply.metrics_file.empty());
     ASSERT_EQ(plan.apply.probes.size(), 1U);
-    EXPECT_EQ(plan.apply.probes[0].timing.interval, running.probes[0].timing.interval);
+    EXPECT_EQ(plan.apply.probes[0].timing.interval, std::chrono::seconds(3));
     // The same probe further down the file (another origin) is no change.
     const auto moved = plan_reload(running, load(std::string("\n\n") + probe));
     EXPECT_THAT(moved.needs_restart, IsEmpty());
+    EXPECT_THAT(moved.changed_live, IsEmpty());
 }
 
 TEST(TheReloadTable, HasOneRowPerKeyAndAReasonForEveryRestart) {

@@ -154,6 +154,46 @@ TEST(AWorkerThatReportsAndIsProbed, IsLateWhenItStopsPingingThoughItsProbePasses
         << "a passing probe is no WATCHDOG=1 of a worker that reports";
 }
 
+TEST(AWorkerThatReportsAndIsProbed, StaysStartingWhenItsProbeRecoversBeforeItSaidReady) {
+    Harness h(pool_of(1));
+    h.broker.on_probe_attached("web-1", h.now);
+    EXPECT_EQ(h.worker(1, "STATUS=warming up"), Verdict::accepted);
+    h.broker.on_probe("web-1", ProbeVerdict::ready, h.now);
+    EXPECT_EQ(row(h, "web-1")->state, WorkerState::starting) << "a reporting worker's own READY=1";
+    h.broker.on_probe("web-1", ProbeVerdict::late, h.now);
+    EXPECT_EQ(row(h, "web-1")->state, WorkerState::late);
+    h.broker.on_probe("web-1", ProbeVerdict::ready, h.now);
+    h.drain();
+    EXPECT_EQ(row(h, "web-1")->state, WorkerState::starting)
+        << "the probe's recovery returns it to what its own reports say: no READY=1 yet";
+    EXPECT_EQ(h.count("READY", "1"), 0U);
+    h.worker(1, "READY=1");
+    EXPECT_EQ(row(h, "web-1")->state, WorkerState::ready);
+}
+
+TEST(AWorkerThatReportsAndIsProbed, IsReadyAfterItsProbeRecoversWhenItSaidReadyWhileLate) {
+    Harness h(pool_of(1));
+    h.broker.on_probe_attached("web-1", h.now);
+    h.worker(1, "STATUS=warming up");
+    h.broker.on_probe("web-1", ProbeVerdict::late, h.now);
+    h.worker(1, "READY=1");
+    EXPECT_EQ(row(h, "web-1")->state, WorkerState::late) << "only the probe clears its lateness";
+    h.broker.on_probe("web-1", ProbeVerdict::ready, h.now);
+    h.drain();
+    EXPECT_EQ(row(h, "web-1")->state, WorkerState::ready);
+    EXPECT_EQ(h.count("READY", "1"), 1U);
+}
+
+TEST(AWorkerThatReportsAndIsProbed, IsReloadingAgainWhenItsProbeRecoversDuringItsOwnReload) {
+    Harness h(pool_of(1));
+    h.broker.on_probe_attached("web-1", h.now);
+    h.worker(1, "READY=1");
+    h.worker(1, "RELOADING=1");
+    h.broker.on_probe("web-1", ProbeVerdict::late, h.now);
+    h.broker.on_probe("web-1", ProbeVerdict::ready, h.now);
+    EXPECT_EQ(row(h, "web-1")->state, WorkerState::reloading);
+}
+
 TEST(AProbedWorker, IsNotSavedForASuccessor) {
     Harness h(pool_of(2));
     h.broker.on_probe_attached("legacy", h.now);
