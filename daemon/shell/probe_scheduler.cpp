@@ -282,12 +282,23 @@ void ProbeScheduler::detach(const std::string& name, std::string_view why) noexc
 }
 
 void ProbeScheduler::scan_units(TimePoint at) {
+    // Units probed (or refused) already are skipped without reading their
+    // cgroup.events: their own cgroup watch says when they go.
+    const KnownUnit followed = [this](std::string_view name) noexcept {
+        try {
+            const std::string key(name);
+            return targets_.contains(key) || refused_.contains(key);
+        } catch (...) {
+            return false; // out of memory: read it, as without the shortcut
+        }
+    };
     for (auto& [spec, next] : next_scan_) {
         if (next > at) {
             continue;
         }
         next = core::saturating_add(at, probes_[spec].timing.interval);
-        for (const FoundUnit& unit : find_running_units(cgroup_root_, probes_[spec].unit)) {
+        for (const FoundUnit& unit :
+             find_running_units(cgroup_root_, probes_[spec].unit, followed)) {
             if (targets_.contains(unit.name) || refused_.contains(unit.name) || cgroups_.full()) {
                 continue;
             }
