@@ -100,6 +100,8 @@ public:
     [[nodiscard]] const DropLog& drops() const noexcept { return drops_; }
     [[nodiscard]] const DatagramDispatcher& dispatcher() const noexcept { return *dispatcher_; }
     [[nodiscard]] const Upstream& upstream() const noexcept { return upstream_; }
+    /// The settings running now (a reload's live ones included).
+    [[nodiscard]] const DaemonSettings& settings() const noexcept { return settings_; }
     /// The health probes ([[probe]]); nullptr when the config has none.
     [[nodiscard]] const ProbeScheduler* probes() const noexcept { return probes_.get(); }
 
