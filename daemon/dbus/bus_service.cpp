@@ -32,9 +32,6 @@ using LogLevel = daemon::LogLevel;
 
 constexpr milliseconds first_retry{1000};
 constexpr milliseconds last_retry{30'000};
-// One connect attempt (open, AddMatch, RequestName) that takes longer than
-// sd-bus's own method timeout failed: it is dropped and retried.
-constexpr milliseconds attempt_bound{25'000};
 
 constexpr const char* name_owner_changed_rule =
     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
@@ -95,8 +92,9 @@ struct BusService::Impl {
     bool said_unavailable = false;
     milliseconds retry_delay = first_retry;
     milliseconds delay_after_teardown = first_retry;
-    bool teardown_peers_gone = false; // the connection broke: its callers went with it
+    bool teardown_peers_gone = false;  // the connection broke: its callers went with it
     std::uint64_t name_generation = 0; // a reload's name change in flight
+    std::string pending_name;          // that name, claimed instead if the connection goes first
 
     void log(LogLevel level, const std::string& text) noexcept {
         try {
@@ -156,11 +154,12 @@ void BusService::Impl::connect() noexcept {
             if (self == nullptr || self->owned) {
                 return;
             }
+            // Longer than sd-bus's own method timeout: failed, dropped, retried.
             self->opener->abandon();
             self->fail_attempt("no answer from the bus within " +
-                               std::to_string(attempt_bound.count() / 1000) + " s");
+                               std::to_string(self->hooks.connect_timeout.count()) + " ms");
         },
-        static_cast<std::uint64_t>(attempt_bound.count()), 0);
+        static_cast<std::uint64_t>(std::max<std::int64_t>(hooks.connect_timeout.count(), 0)), 0);
 }
 
 void BusService::Impl::on_opened(BusOpener::Result result) noexcept {
@@ -281,6 +280,11 @@ void BusService::Impl::disconnect(bool peers_gone) noexcept {
     peer_match.reset();
     connection.reset();
     owned = false;
+    if (!pending_name.empty()) {
+        settings.name = std::move(pending_name); // the next connection claims it
+        pending_name.clear();
+        ++name_generation;
+    }
     if (flush_timer) {
         uv_timer_stop(flush_timer.get());
     }
@@ -435,7 +439,8 @@ void BusService::Impl::change_name(const std::string& next) noexcept {
     if (!connected_now()) {
         // Not serving yet: the attempt under way claims the old name, so start over.
         log(LogLevel::notice, "D-Bus: reload renames " + settings.name + " to " + next);
-        disconnect(true);
+        // Nobody called yet, unless the bus broke and waits for its teardown.
+        disconnect(lost && teardown_peers_gone);
         if (retry_timer) {
             uv_timer_stop(retry_timer.get());
         }
@@ -448,6 +453,7 @@ void BusService::Impl::change_name(const std::string& next) noexcept {
     // so that the object is reachable by one of them throughout.
     const std::uint64_t generation = ++name_generation;
     const std::string old_name = settings.name;
+    pending_name = next;
     try {
         name_requests->request(next, [this, generation, next, old_name](const std::string& error) {
             if (generation != name_generation || !owned) {
@@ -459,6 +465,7 @@ void BusService::Impl::change_name(const std::string& next) noexcept {
                 }
                 return;
             }
+            pending_name.clear();
             if (!error.empty()) {
                 log(LogLevel::warning, "D-Bus: cannot take the new name " + next + ": " + error +
                                            "; still serving as " + old_name);
@@ -474,6 +481,7 @@ void BusService::Impl::change_name(const std::string& next) noexcept {
                 "D-Bus: " + next + " on the " + settings.bus + " bus (released " + old_name + ")");
         });
     } catch (const std::exception& e) {
+        pending_name.clear();
         log(LogLevel::warning, "D-Bus: cannot request the new name " + next + ": " + e.what() +
                                    "; still serving as " + old_name);
     }

@@ -28,6 +28,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -55,6 +56,10 @@ struct BusHooks {
     std::function<std::string(pid_t)> unit_of;
     /// The shell's counters, for the Counters property. May be empty.
     std::function<std::map<std::string, std::uint64_t>()> counters;
+    /// How long one connect attempt (open, AddMatch, RequestName) may take
+    /// before it counts as failed and is retried: sd-bus's method timeout.
+    /// Tests shorten it.
+    std::chrono::milliseconds connect_timeout{25'000};
 };
 
 class BusService {
