@@ -174,6 +174,9 @@ nb::daemon::Daemon::Hooks daemon_hooks(Parts& parts, std::vector<std::string> ar
         parts.daemon->close_when_workers_gone();
     };
     hooks.reloaded = [&parts](int signum) {
+        if (parts.bus && parts.daemon) {
+            parts.bus->reconfigure(parts.daemon->settings().bus); // [dbus] bus and name: live
+        }
         if (parts.spawner) {
             parts.spawner->forward(signum);
         }
@@ -212,9 +215,7 @@ std::vector<std::string> start_state_store(uv_loop_t* loop, nb::daemon::Daemon& 
 /// org.notifybroker.Broker1 on the configured bus, over the same Broker.
 std::unique_ptr<nb::dbus::BusService> start_bus(uv_loop_t* loop, nb::daemon::Daemon& daemon,
                                                 const nb::daemon::BusSettings& settings) {
-    if (settings.bus == "none") {
-        return nullptr;
-    }
+    // Made for bus = "none" too (then idle): a reload may name a bus.
     nb::dbus::BusHooks hooks;
     hooks.now = [] {
         return std::chrono::steady_clock::now();

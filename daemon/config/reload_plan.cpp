@@ -72,10 +72,11 @@ bool probes_differ(const DaemonSettings& a, const DaemonSettings& b) {
 }
 
 // Live: the core takes a whole new BrokerConfig (Broker::finish_reload), the
-// shell re-applies the socket's mode, group and buffer and the log level.
+// shell re-applies the socket's mode, group and buffer and the log level, the
+// bus service its bus and name.
 // Restart: what was built once at start from the value (the socket's address,
-// the bus connection and the name it holds, the spawned children, the fd limit
-// raised for max_workers and the unit watches sized by it).
+// the spawned children, the fd limit raised for max_workers and the unit
+// watches sized by it).
 const std::array<ReloadSetting, 23> table{{
     {"broker.socket", Applies::restart, "the socket is bound (or activated) once",
      NB_FIELD(socket.path), NB_KEEP(socket.path)},
@@ -99,10 +100,10 @@ const std::array<ReloadSetting, 23> table{{
      {},
      NB_FIELD(broker.max_extend_timeout),
      keep_nothing},
-    {"dbus.bus", Applies::restart, "the bus connection is made once", NB_FIELD(bus.bus),
-     NB_KEEP(bus.bus)},
-    {"dbus.name", Applies::restart, "the name is requested once, with the connection",
-     NB_FIELD(bus.name), NB_KEEP(bus.name)},
+    // Live since issue 14 point 5: dbus::BusService::reconfigure() moves to the
+    // new bus (asynchronously) or takes the new name before releasing the old.
+    {"dbus.bus", Applies::live, {}, NB_FIELD(bus.bus), keep_nothing},
+    {"dbus.name", Applies::live, {}, NB_FIELD(bus.name), keep_nothing},
     {"rate_limit.burst", Applies::live, {}, NB_FIELD(broker.rate_limit.burst), keep_nothing},
     {"rate_limit.per_second",
      Applies::live,

@@ -5,9 +5,12 @@
 // CONTRACT with the app (daemon/app/main.cpp wires it next to the shell):
 //  - construct one BusService after the Broker, on the loop thread. It connects to
 //    settings.bus ("system", "session", "none" or an address such as
-//    "unix:path=/run/x"), claims settings.name and exports the object. A bus that
-//    is absent, refuses the name, or goes away later is logged and leaves the
-//    service idle: the socket side never stops because of D-Bus.
+//    "unix:path=/run/x"), exports the object and claims settings.name, all
+//    without waiting on the loop thread (dbus/bus_opener.hpp, name_requests.hpp):
+//    connected() becomes true once RequestName's reply came. A bus that is
+//    absent, does not answer within 25 s, refuses the name, or goes away later
+//    is logged and retried with a backoff: the socket side never stops because
+//    of D-Bus.
 //  - D-Bus method calls reach the Broker from inside the loop; after each one that
 //    was accepted, BusService calls `after_change` so the shell drains
 //    take_outbox() and re-arms its next_deadline() timer.
@@ -25,6 +28,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +56,10 @@ struct BusHooks {
     std::function<std::string(pid_t)> unit_of;
     /// The shell's counters, for the Counters property. May be empty.
     std::function<std::map<std::string, std::uint64_t>()> counters;
+    /// How long one connect attempt (open, AddMatch, RequestName) may take
+    /// before it counts as failed and is retried: sd-bus's method timeout.
+    /// Tests shorten it.
+    std::chrono::milliseconds connect_timeout{25'000};
 };
 
 class BusService {
@@ -71,11 +79,18 @@ public:
     void adopt_restored(std::vector<std::string> bus_names);
     /// The Broker may have changed: emit PropertiesChanged (rate-limited) if it did.
     void notify_changed() noexcept;
+    /// A reload's [dbus] settings. A new name is requested (asynchronously) and
+    /// the old one released once the new one is owned; if the new name cannot
+    /// be had, the old one is kept (logged). A new bus: the old connection goes
+    /// (its D-Bus workers are gone, as when a bus is lost) and the new bus is
+    /// connected to as at start. Never waits for the bus.
+    void reconfigure(const daemon::BusSettings& settings) noexcept;
     /// Releases the name, unexports the object, closes the bus and starts closing
     /// the libuv handles. Idempotent.
     void close() noexcept;
 
-    /// True while connected to a bus and owning the name.
+    /// True while connected to a bus and owning the name (not yet right after
+    /// construction: the connect is asynchronous).
     [[nodiscard]] bool connected() const noexcept;
     /// Our unique name on the bus (":1.42"), empty when not connected.
     [[nodiscard]] std::string unique_name() const;

@@ -102,6 +102,8 @@ public:
     [[nodiscard]] const Upstream& upstream() const noexcept { return upstream_; }
     /// The fd store queues its datagrams on the same socket (shell/state_store.hpp).
     [[nodiscard]] Upstream& upstream() noexcept { return upstream_; }
+    /// The settings running now (a reload's live ones included).
+    [[nodiscard]] const DaemonSettings& settings() const noexcept { return settings_; }
     /// The health probes ([[probe]]); nullptr when the config has none.
     [[nodiscard]] const ProbeScheduler* probes() const noexcept { return probes_.get(); }
 

@@ -63,6 +63,25 @@ BrokerHarness::BrokerHarness(core::BrokerConfig config, PrivateBusOptions bus_op
     settings.bus = without_guid(bus.address());
     settings.name = broker_name;
     service = std::make_unique<dbus::BusService>(loop.get(), broker, settings, std::move(hooks));
+    // The connect is asynchronous: wait for its outcome, the name or the failure.
+    await_connect_outcome();
+}
+
+bool BrokerHarness::await_connect_outcome(std::chrono::milliseconds timeout) {
+    const std::size_t before = log.size();
+    return loop.run_until(
+        [&] {
+            if (service->connected()) {
+                return true;
+            }
+            for (std::size_t i = before; i < log.size(); ++i) {
+                if (log[i].find("cannot serve") != std::string::npos) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        timeout);
 }
 
 BrokerHarness::~BrokerHarness() {

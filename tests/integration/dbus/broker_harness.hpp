@@ -90,6 +90,10 @@ public:
         return std::make_unique<BusClient>(loop.get(), bus.address());
     }
 
+    /// Runs the loop until the service owns its name or logged that it cannot
+    /// ("cannot serve"); false if neither happened within `timeout`. The
+    /// constructor does this once.
+    bool await_connect_outcome(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     /// Closes the service and checks the loop closes cleanly (uv_loop_close == 0).
     int finish();
 

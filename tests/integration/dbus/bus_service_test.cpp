@@ -318,6 +318,9 @@ TEST(BusService, ABusAbsentAtStartIsLoggedAndDoesNotThrow) {
     settings.bus = "unix:path=/nonexistent/notify-broker-test-bus";
     auto service = std::make_unique<dbus::BusService>(loop.get(), broker, settings, hooks);
     EXPECT_FALSE(service->connected());
+    // The connect is asynchronous: its failure is logged once the attempt ends.
+    ASSERT_TRUE(loop.run_until([&] { return !log.empty(); }, 5s)) << "no word on the bus";
+    EXPECT_FALSE(service->connected());
     ASSERT_EQ(log.size(), 1U);
     EXPECT_NE(log.front().find("cannot serve"), std::string::npos) << log.front();
     service.reset();
@@ -389,6 +392,9 @@ TEST(BusService, BrokersWithInstanceNamesCoexistAndASecondClaimantWaitsForTheNam
     std::vector<std::string> rival_log;
     auto other_service = start_broker(other, "org.notifybroker.Broker1.other", other_log);
     auto rival_service = start_broker(rival, broker_name, rival_log);
+    // Both connect asynchronously: await the one's name and the other's refusal.
+    ASSERT_TRUE(
+        h.loop.run_until([&] { return other_service->connected() && !rival_log.empty(); }, 5s));
     EXPECT_TRUE(other_service->connected());
     EXPECT_FALSE(rival_service->connected()) << "the name is taken";
     ASSERT_FALSE(rival_log.empty());

@@ -143,10 +143,27 @@ void PrivateBus::stop() {
         return;
     }
     kill(pid_, SIGTERM);
+    if (paused_) {
+        kill(pid_, SIGCONT); // a stopped process takes its SIGTERM once it runs again
+        paused_ = false;
+    }
     int status = 0;
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
     pid_ = -1;
+}
+
+void PrivateBus::pause() {
+    if (pid_ > 0 && kill(pid_, SIGSTOP) == 0) {
+        paused_ = true;
+    }
+}
+
+void PrivateBus::resume() {
+    if (pid_ > 0 && paused_) {
+        kill(pid_, SIGCONT);
+        paused_ = false;
+    }
 }
 
 void PrivateBus::restart() {

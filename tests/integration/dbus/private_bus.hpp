@@ -32,10 +32,17 @@ public:
     /// "unix:path=/tmp/nb-bus-XXXXXX/bus,guid=..."
     [[nodiscard]] const std::string& address() const noexcept { return address_; }
     [[nodiscard]] const std::string& directory() const noexcept { return dir_; }
+    /// The address by path alone, as a client names a bus that may restart
+    /// (with a new guid, which the old address would refuse).
+    [[nodiscard]] std::string path_address() const { return "unix:path=" + dir_ + "/bus"; }
     /// Kills the daemon now (to test a bus that goes away). Idempotent.
     void stop();
     /// Starts a new daemon on the same socket path after stop().
     void restart();
+    /// SIGSTOP: the daemon stops answering while its socket still takes
+    /// connections into the backlog, as a hung bus daemon. resume(): SIGCONT.
+    void pause();
+    void resume();
 
 private:
     void start();
@@ -45,6 +52,7 @@ private:
     std::string config_path_;
     std::string address_;
     pid_t pid_ = -1;
+    bool paused_ = false;
 };
 
 } // namespace nb::test

@@ -3,6 +3,7 @@
 // is not there yet (PID 1 re-executing). The real notify-brokerd on a private
 // dbus-daemon; its workers are real processes, D-Bus calls go through busctl.
 
+#include "latencies.hpp"
 #include "private_bus.hpp"
 #include "support/broker_test.hpp"
 #include "support/worker.hpp"
@@ -67,24 +68,6 @@ void leave_stale_socket(const std::string& path) {
     ASSERT_EQ(::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0)
         << std::strerror(errno);
 }
-
-struct Latencies {
-    std::vector<double> ms;
-    void add(Clock::duration d) {
-        ms.push_back(std::chrono::duration<double, std::milli>(d).count());
-    }
-    [[nodiscard]] double max() const {
-        return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end());
-    }
-    [[nodiscard]] double median() const {
-        if (ms.empty()) {
-            return 0;
-        }
-        auto sorted = ms;
-        std::sort(sorted.begin(), sorted.end());
-        return sorted[sorted.size() / 2];
-    }
-};
 
 class AStalledUpstream : public BrokerTest {
 protected:

@@ -63,13 +63,14 @@ name = "org.notifybroker.Broker1.other"
 [spawn]
 command = ["/bin/true"]
 )"));
-    EXPECT_THAT(plan.needs_restart, ElementsAre("broker.socket", "broker.max_workers", "dbus.bus",
-                                                "dbus.name", "spawn.command"));
-    EXPECT_THAT(plan.changed_live, IsEmpty());
+    EXPECT_THAT(plan.needs_restart,
+                ElementsAre("broker.socket", "broker.max_workers", "spawn.command"));
+    // [dbus] bus and name apply live (BusService::reconfigure).
+    EXPECT_THAT(plan.changed_live, ElementsAre("dbus.bus", "dbus.name"));
     EXPECT_EQ(plan.apply.socket.path, running.socket.path);
     EXPECT_EQ(plan.apply.broker.max_workers, running.broker.max_workers);
-    EXPECT_EQ(plan.apply.bus.bus, running.bus.bus);
-    EXPECT_EQ(plan.apply.bus.name, running.bus.name);
+    EXPECT_EQ(plan.apply.bus.bus, "session");
+    EXPECT_EQ(plan.apply.bus.name, "org.notifybroker.Broker1.other");
     EXPECT_TRUE(plan.apply.spawn.command.empty());
 }
 

@@ -33,7 +33,10 @@ ChildProcess start_broker(const TempDir& dir, UpstreamReceiver& upstream,
                                  "echo " + std::to_string(*limit) +
                                      " >/proc/sys/net/unix/max_dgram_qlen && exec \"$0\" \"$@\""});
     }
-    argv.insert(argv.end(), {brokerd_path(), "--bus", "none", "--log-level", options.log_level});
+    argv.insert(argv.end(), {brokerd_path(), "--log-level", options.log_level});
+    if (options.bus_none) {
+        argv.insert(argv.end(), {"--bus", "none"});
+    }
     if (options.listen_fd < 0 && options.named_listen_fds.empty()) {
         argv.push_back("--socket");
         argv.push_back(socket_path);

@@ -50,6 +50,9 @@ struct BrokerOptions {
     /// Start the broker with RLIMIT_NOFILE's soft and hard limits at this
     /// (prlimit), so a test can run it out of fds.
     std::optional<int> open_files_limit;
+    /// False: no `--bus none` on the command line, so the config file's [dbus]
+    /// bus applies (and a reload can change it).
+    bool bus_none = true;
 };
 
 class BrokerProcess {
